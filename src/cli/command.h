@@ -1,0 +1,24 @@
+#pragma once
+// Each subcommand lives in its own file and exposes one add_* function that
+// declares its options on the parent CLI11 app and returns the action to run
+// when the user picked it. Actions return the process exit status.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+#include "util/error.h"
+
+namespace heft::cli {
+
+using Action = std::function<int()>;
+
+Action add_inspect(CLI::App& app);     // inspect.cpp
+Action add_tokenize(CLI::App& app);    // tokenize.cpp
+Action add_detokenize(CLI::App& app);  // detokenize.cpp
+Action add_template(CLI::App& app);    // template.cpp
+
+// Prints "heft: FILE: at byte N: MESSAGE" on one line to stderr; returns 1.
+int report(const util::Error& e);
+
+}  // namespace heft::cli

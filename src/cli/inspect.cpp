@@ -1,0 +1,228 @@
+// `heft inspect MODEL [--tensors] [--json] [--full]` and `heft inspect --system`.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "chat/template_family.h"
+#include "cli/command.h"
+#include "cli/system_info.h"
+#include "formats/open_model.h"
+#include "model/hparams.h"
+#include "util/json.h"
+
+namespace heft::cli {
+
+namespace {
+
+using formats::ModelFile;
+using util::Json;
+
+struct InspectOptions {
+  std::string model;
+  bool tensors = false;
+  bool json = false;
+  bool full = false;
+  bool system = false;
+};
+
+std::string human_bytes(uint64_t b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(b);
+  int u = 0;
+  while (v >= 1024 && u < 4) v /= 1024, ++u;
+  return u == 0 ? fmt::format("{} B", b) : fmt::format("{:.2f} {}", v, units[u]);
+}
+
+std::string human_count(uint64_t n) {
+  if (n >= 1'000'000'000) return fmt::format("{:.2f}B", n / 1e9);
+  if (n >= 1'000'000) return fmt::format("{:.2f}M", n / 1e6);
+  if (n >= 1'000) return fmt::format("{:.1f}K", n / 1e3);
+  return std::to_string(n);
+}
+
+Json shape_json(const formats::TensorInfo& t) {
+  Json a = Json::array();
+  for (uint64_t d : t.shape) a.push_back(Json(d));
+  return a;
+}
+
+std::map<std::string, uint64_t> bytes_by_type(const ModelFile& mf) {
+  std::map<std::string, uint64_t> out;
+  for (const auto& t : mf.tensors) out[std::string(formats::type_name(t.type))] += t.bytes;
+  return out;
+}
+
+// The special tokens the tokenizer metadata names, with their text.
+Json special_tokens(const formats::Metadata& md) {
+  Json out = Json::object();
+  const formats::MetaValue* tokens = md.find("tokenizer.ggml.tokens");
+  for (const char* role : {"bos", "eos", "eot", "eom", "unknown", "padding", "seperator", "cls", "mask"}) {
+    auto id = md.get_int(std::string("tokenizer.ggml.") + role + "_token_id");
+    if (!id) continue;
+    Json tok = Json::object();
+    tok.set("id", Json(*id));
+    if (tokens && tokens->elem_type == formats::ValueType::String && *id >= 0 &&
+        static_cast<uint64_t>(*id) < tokens->strings.size())
+      tok.set("text", Json(tokens->strings[static_cast<size_t>(*id)]));
+    out.set(role, std::move(tok));
+  }
+  return out;
+}
+
+Json hparams_json(const model::Hparams& h) {
+  Json o = Json::object();
+  o.set("layers", Json(int64_t{h.n_layer}));
+  o.set("embedding", Json(int64_t{h.n_embd}));
+  o.set("feed_forward", Json(int64_t{h.n_ff}));
+  o.set("heads", Json(int64_t{h.n_head}));
+  o.set("kv_heads", Json(int64_t{h.n_head_kv}));
+  o.set("head_dim", Json(int64_t{h.head_dim_k}));
+  o.set("vocab_size", Json(int64_t{h.n_vocab}));
+  o.set("context_length", Json(int64_t{h.n_ctx_train}));
+  o.set("rope_dimensions", Json(int64_t{h.n_rot}));
+  o.set("rope_freq_base", Json(double{h.rope_freq_base}));
+  o.set("rope_scaling", Json(std::string(model::rope_scaling_name(h.rope_scaling))));
+  if (h.rope_scaling != model::RopeScaling::None) o.set("rope_scale_factor", Json(double{h.rope_scale_factor}));
+  o.set(h.norm_is_rms ? "rms_norm_eps" : "layer_norm_eps", Json(double{h.norm_eps}));
+  return o;
+}
+
+Json build_json(const ModelFile& mf, const InspectOptions& opt) {
+  const auto& md = mf.metadata;
+  Json doc = Json::object();
+  doc.set("format", Json(std::string(formats::format_name(mf.format))));
+  doc.set("path", Json(mf.path));
+  if (mf.format == formats::FileFormat::Gguf) doc.set("gguf_version", Json(int64_t{mf.gguf_version}));
+  doc.set("architecture", md.get_string("general.architecture") ? Json(*md.get_string("general.architecture")) : Json());
+  doc.set("parameters", Json(mf.parameter_count()));
+  if (auto h = model::read_hparams(md)) doc.set("hparams", hparams_json(*h));
+  Json by_type = Json::object();
+  for (const auto& [name, b] : bytes_by_type(mf)) by_type.set(name, Json(b));
+  doc.set("bytes_by_type", std::move(by_type));
+
+  Json tok = Json::object();
+  tok.set("kind", md.get_string("tokenizer.ggml.model") ? Json(*md.get_string("tokenizer.ggml.model")) : Json());
+  if (auto pre = md.get_string("tokenizer.ggml.pre")) tok.set("pre", Json(*pre));
+  if (const auto* toks = md.find("tokenizer.ggml.tokens")) tok.set("vocab_size", Json(toks->count));
+  tok.set("special_tokens", special_tokens(md));
+  doc.set("tokenizer", std::move(tok));
+
+  Json chat = Json::object();
+  auto tmpl = md.get_string("tokenizer.chat_template");
+  chat.set("present", Json(tmpl.has_value()));
+  if (tmpl) chat.set("family", Json(std::string(chat::template_family(*tmpl))));
+  doc.set("chat_template", std::move(chat));
+  doc.set("license", md.get_string("general.license") ? Json(*md.get_string("general.license")) : Json());
+
+  Json meta = Json::object();
+  for (const auto& [k, v] : md.entries()) meta.set(k, v.to_json(opt.full ? -1 : 16));
+  doc.set("metadata", std::move(meta));
+
+  Json tensors = Json::array();
+  for (const auto& t : mf.tensors) {
+    Json o = Json::object();
+    o.set("name", Json(t.name));
+    o.set("type", Json(std::string(formats::type_name(t.type))));
+    o.set("shape", shape_json(t));
+    o.set("offset", Json(t.offset));
+    o.set("bytes", Json(t.bytes));
+    tensors.push_back(std::move(o));
+  }
+  doc.set("tensors", std::move(tensors));
+  return doc;
+}
+
+std::string short_value(const formats::MetaValue& v) {
+  if (v.is_array()) {
+    if (v.count > 8) return fmt::format("[{} x {}]", v.count, formats::value_type_name(v.elem_type));
+    return v.to_json().dump();
+  }
+  if (const std::string* s = v.as_string()) {
+    std::string t = s->size() > 120 ? s->substr(0, 117) + "..." : *s;
+    for (char& c : t)
+      if (c == '\n') c = ' ';
+    return t;
+  }
+  return v.to_json().dump();
+}
+
+void print_text(const ModelFile& mf, const InspectOptions& opt) {
+  const auto& md = mf.metadata;
+  fmt::print("file:          {}\n", mf.path);
+  fmt::print("format:        {}{}\n", formats::format_name(mf.format),
+             mf.format == formats::FileFormat::Gguf ? fmt::format(" v{}", mf.gguf_version) : "");
+  fmt::print("architecture:  {}\n", md.get_string("general.architecture").value_or("(unknown)"));
+  if (auto name = md.get_string("general.name")) fmt::print("name:          {}\n", *name);
+  uint64_t params = mf.parameter_count();
+  fmt::print("parameters:    {} ({})\n", human_count(params), params);
+  if (auto h = model::read_hparams(md)) {
+    fmt::print("layers:        {}\n", h->n_layer);
+    fmt::print("embedding:     {}\n", h->n_embd);
+    fmt::print("feed-forward:  {}\n", h->n_ff);
+    fmt::print("heads:         {} (KV heads {}, head dim {})\n", h->n_head, h->n_head_kv, h->head_dim_k);
+    fmt::print("vocab size:    {}\n", h->n_vocab);
+    fmt::print("context:       {}\n", h->n_ctx_train);
+    fmt::print("rope:          base {}, {} dims, scaling {}", h->rope_freq_base, h->n_rot,
+               model::rope_scaling_name(h->rope_scaling));
+    if (h->rope_scaling != model::RopeScaling::None) fmt::print(" x{}", h->rope_scale_factor);
+    fmt::print("\n");
+    fmt::print("norm:          {} eps {}\n", h->norm_is_rms ? "RMS" : "layer", h->norm_eps);
+  }
+  uint64_t total = 0;
+  for (const auto& t : mf.tensors) total += t.bytes;
+  fmt::print("weights:       {} in {} tensors\n", human_bytes(total), mf.tensors.size());
+  for (const auto& [name, b] : bytes_by_type(mf)) fmt::print("  {:<8} {}\n", name, human_bytes(b));
+  if (auto kind = md.get_string("tokenizer.ggml.model")) {
+    fmt::print("tokenizer:     {}", *kind);
+    if (auto pre = md.get_string("tokenizer.ggml.pre")) fmt::print(" (pre: {})", *pre);
+    if (const auto* toks = md.find("tokenizer.ggml.tokens")) fmt::print(", {} tokens", toks->count);
+    fmt::print("\n");
+    Json sp = special_tokens(md);
+    for (const auto& [role, tok] : sp.as_object())
+      fmt::print("  {:<8} {} {}\n", role, tok.get_int("id", -1),
+                 tok.find("text") ? tok.find("text")->dump() : std::string());
+  }
+  auto tmpl = md.get_string("tokenizer.chat_template");
+  fmt::print("chat template: {}\n", tmpl ? fmt::format("yes ({})", chat::template_family(*tmpl)) : "no");
+  fmt::print("license:       {}\n", md.get_string("general.license").value_or("(not stated)"));
+  fmt::print("metadata:\n");
+  for (const auto& [k, v] : md.entries()) {
+    if (k.starts_with("tokenizer.ggml.") && v.is_array()) continue;
+    if (k == "tokenizer.chat_template") continue;
+    if (!k.starts_with("general.") && !opt.full) continue;
+    fmt::print("  {} = {}\n", k, short_value(v));
+  }
+  if (opt.tensors) {
+    fmt::print("tensors:\n");
+    for (const auto& t : mf.tensors) {
+      std::string shape;
+      for (size_t i = 0; i < t.shape.size(); ++i) shape += (i ? " x " : "") + std::to_string(t.shape[i]);
+      fmt::print("  {:<40} {:<7} {:<22} offset {:>12} {:>12} B\n", t.name, formats::type_name(t.type), shape,
+                 t.offset, t.bytes);
+    }
+  }
+}
+
+}  // namespace
+
+Action add_inspect(CLI::App& app) {
+  auto opt = std::make_shared<InspectOptions>();
+  auto* cmd = app.add_subcommand("inspect", "Show what a model file holds: format, architecture, sizes, tokenizer, "
+                                            "template, licence, metadata, tensors");
+  cmd->add_option("model", opt->model, "A .gguf, .safetensors, Hugging Face folder or llama2.c .bin");
+  cmd->add_flag("--tensors", opt->tensors, "List every tensor (name, type, shape, offset, bytes)");
+  cmd->add_flag("--json", opt->json, "Print one JSON document (schema: docs/inspect-json.md)");
+  cmd->add_flag("--full", opt->full, "Do not shorten long arrays (JSON) / show all metadata (text)");
+  cmd->add_flag("--system", opt->system, "Describe this machine instead: CPU, SIMD features, cores, memory");
+  return [opt]() -> int {
+    if (opt->system) return print_system_info(opt->json);
+    if (opt->model.empty()) return report({"inspect needs a MODEL (or --system)"});
+    auto mf = formats::open_model(opt->model);
+    if (!mf) return report(mf.error());
+    if (opt->json) fmt::print("{}\n", build_json(*mf, *opt).dump(2));
+    else print_text(*mf, *opt);
+    return 0;
+  };
+}
+
+}  // namespace heft::cli

@@ -1,0 +1,71 @@
+#include "model/hparams.h"
+
+namespace heft::model {
+
+std::string_view rope_scaling_name(RopeScaling s) {
+  switch (s) {
+    case RopeScaling::None: return "none";
+    case RopeScaling::Linear: return "linear";
+    case RopeScaling::Yarn: return "yarn";
+    case RopeScaling::Llama3: return "llama3";
+    case RopeScaling::LongRope: return "longrope";
+  }
+  return "?";
+}
+
+util::Result<Hparams> read_hparams(const formats::Metadata& md, uint32_t vocab_fallback) {
+  Hparams h;
+  auto arch = md.get_string("general.architecture");
+  if (!arch) return util::fail("metadata has no general.architecture");
+  h.arch = *arch;
+  auto key = [&](const char* suffix) { return h.arch + "." + suffix; };
+  auto u32 = [&](const char* suffix, uint32_t fallback) -> uint32_t {
+    auto v = md.get_int(key(suffix));
+    return v && *v >= 0 && *v <= 0xffffffffLL ? static_cast<uint32_t>(*v) : fallback;
+  };
+  auto f32 = [&](const char* suffix, float fallback) -> float {
+    auto v = md.get_float(key(suffix));
+    return v ? static_cast<float>(*v) : fallback;
+  };
+  h.n_layer = u32("block_count", 0);
+  h.n_embd = u32("embedding_length", 0);
+  h.n_head = u32("attention.head_count", 0);
+  if (h.n_layer == 0 || h.n_embd == 0 || h.n_head == 0)
+    return util::fail("metadata lacks " + key("block_count") + ", " + key("embedding_length") + " or " +
+                      key("attention.head_count"));
+  h.n_ff = u32("feed_forward_length", 0);
+  h.n_head_kv = u32("attention.head_count_kv", h.n_head);
+  h.head_dim_k = u32("attention.key_length", h.n_embd / h.n_head);
+  h.head_dim_v = u32("attention.value_length", h.n_embd / h.n_head);
+  h.n_ctx_train = u32("context_length", 0);
+  h.n_rot = u32("rope.dimension_count", h.head_dim_k);
+  h.rope_freq_base = f32("rope.freq_base", 10000.0f);
+  h.n_vocab = u32("vocab_size", 0);
+  if (h.n_vocab == 0) {
+    if (const auto* toks = md.find("tokenizer.ggml.tokens"); toks && toks->is_array())
+      h.n_vocab = static_cast<uint32_t>(toks->count);
+    else
+      h.n_vocab = vocab_fallback;
+  }
+  if (auto eps = md.get_float(key("attention.layer_norm_rms_epsilon"))) {
+    h.norm_eps = static_cast<float>(*eps);
+    h.norm_is_rms = true;
+  } else if (auto eps2 = md.get_float(key("attention.layer_norm_epsilon"))) {
+    h.norm_eps = static_cast<float>(*eps2);
+    h.norm_is_rms = false;
+  }
+  auto scaling = md.get_string(key("rope.scaling.type"));
+  if (scaling == "linear") h.rope_scaling = RopeScaling::Linear;
+  else if (scaling == "yarn") h.rope_scaling = RopeScaling::Yarn;
+  else if (scaling == "llama3") h.rope_scaling = RopeScaling::Llama3;
+  else if (scaling == "longrope") h.rope_scaling = RopeScaling::LongRope;
+  h.rope_scale_factor = f32("rope.scaling.factor", 1.0f);
+  if (auto lin = md.get_float(key("rope.scale_linear")); lin && h.rope_scaling == RopeScaling::None) {
+    h.rope_scaling = RopeScaling::Linear;
+    h.rope_scale_factor = static_cast<float>(*lin);
+  }
+  h.rope_orig_ctx = u32("rope.scaling.original_context_length", h.n_ctx_train);
+  return h;
+}
+
+}  // namespace heft::model
