@@ -36,13 +36,19 @@ inline std::unexpected<Error> fail(std::string message, std::string file = {},
   return std::unexpected(Error{std::move(message), std::move(file), offset});
 }
 
+namespace detail {
+template <class T>
+T unwrap(std::expected<T, Error>&& r) { return std::move(*r); }
+inline void unwrap(std::expected<void, Error>&&) {}
+}  // namespace detail
+
 }  // namespace heft::util
 
 // Propagates the error of an expression returning Result<T>, otherwise yields its value.
-// Usage: auto v = HEFT_TRY(parse(x));  (GNU statement expression; g++ and clang support it)
+// Usage: auto v = HEFT_TRY(parse(x)); or HEFT_TRY(write(y)); for Result<void>.  (GNU statement expression; g++ and clang support it)
 #define HEFT_TRY(expr)                                                 \
   ({                                                                   \
     auto heft_try_result_ = (expr);                                    \
     if (!heft_try_result_) return std::unexpected(std::move(heft_try_result_.error())); \
-    std::move(*heft_try_result_);                                      \
+    ::heft::util::detail::unwrap(std::move(heft_try_result_));         \
   })

@@ -122,13 +122,50 @@ Result<Json> convert(simdjson::dom::element e, size_t depth, std::string_view so
   return fail("unknown JSON element", std::string(source));
 }
 
+// simdjson rejects integers beyond 64 bits (tokenizer_config.json's
+// model_max_length is often 1e30 written out in full). Rewrites such literals,
+// outside strings, as floats so they parse as doubles, which is what JavaScript
+// readers of these files see too.
+std::string widen_big_integers(std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + 16);
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (in_string) {
+      out.push_back(c);
+      if (c == '\\' && i + 1 < text.size()) out.push_back(text[++i]);
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+      out.push_back(c);
+      continue;
+    }
+    bool starts_number = (c >= '0' && c <= '9') || (c == '-' && i + 1 < text.size() && text[i + 1] >= '0' && text[i + 1] <= '9');
+    if (!starts_number) {
+      out.push_back(c);
+      continue;
+    }
+    size_t j = i + (c == '-' ? 1 : 0);
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+    bool is_integer = j >= text.size() || (text[j] != '.' && text[j] != 'e' && text[j] != 'E');
+    out.append(text.substr(i, j - i));
+    if (is_integer && j - i > 19) out += ".0";
+    i = j - 1;
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Json> Json::parse(std::string_view text, std::string_view source) {
   simdjson::dom::parser parser;
-  simdjson::padded_string padded(text);
   simdjson::dom::element root;
-  auto err = parser.parse(padded).get(root);
+  auto err = parser.parse(simdjson::padded_string(text)).get(root);
+  if (err == simdjson::NUMBER_ERROR)
+    err = parser.parse(simdjson::padded_string(widen_big_integers(text))).get(root);
   if (err) return fail(std::string("invalid JSON: ") + simdjson::error_message(err), std::string(source));
   return convert(root, 0, source);
 }

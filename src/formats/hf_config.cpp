@@ -1,0 +1,147 @@
+#include "formats/hf_config.h"
+
+#include <array>
+#include <cmath>
+#include <utility>
+
+namespace heft::formats {
+
+using util::Json;
+
+namespace {
+
+constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kArchitectures = {{
+    {"LlamaForCausalLM", "llama"},
+    {"MistralForCausalLM", "llama"},
+    {"Qwen2ForCausalLM", "qwen2"},
+    {"Qwen3ForCausalLM", "qwen3"},
+    {"GemmaForCausalLM", "gemma"},
+    {"Gemma2ForCausalLM", "gemma2"},
+    {"Gemma3ForCausalLM", "gemma3"},
+    {"Gemma3ForConditionalGeneration", "gemma3"},
+    {"Phi3ForCausalLM", "phi3"},
+    {"GPT2LMHeadModel", "gpt2"},
+    {"LLaMAForCausalLM", "llama"},
+    {"SmolLM3ForCausalLM", "smollm3"},
+}};
+
+// First present numeric member among the candidate names.
+const Json* first_number(const Json& cfg, std::initializer_list<const char*> names) {
+  for (const char* n : names)
+    if (const Json* v = cfg.find(n); v && v->is_number()) return v;
+  return nullptr;
+}
+
+}  // namespace
+
+std::optional<std::string> gguf_arch_for(const std::string& hf) {
+  for (auto [h, g] : kArchitectures)
+    if (h == hf) return std::string(g);
+  return std::nullopt;
+}
+
+util::Result<void> translate_hf_config(const Json& config_in, Metadata& md, const std::string& source) {
+  // Multimodal configs (Gemma 3) keep the language model under text_config.
+  const Json& cfg = config_in.find("text_config") && config_in.find("text_config")->is_object()
+                        ? *config_in.find("text_config")
+                        : config_in;
+  const Json* archs = config_in.find("architectures");
+  if (!archs || !archs->is_array() || archs->size() == 0 || !archs->as_array()[0].is_string())
+    return util::fail("config.json has no \"architectures\" list", source);
+  std::string hf_arch = archs->as_array()[0].as_string();
+  auto arch = gguf_arch_for(hf_arch);
+  if (!arch) return util::fail("architecture " + hf_arch + " is not supported", source);
+  md.set("general.architecture", MetaValue::string(*arch));
+  const std::string a = *arch + ".";
+
+  auto set_u32 = [&](const std::string& key, std::initializer_list<const char*> names) -> std::optional<int64_t> {
+    const Json* v = first_number(cfg, names);
+    if (!v || v->as_int() < 0 || v->as_int() > 0xffffffffLL) return std::nullopt;
+    md.set(key, MetaValue::u32(static_cast<uint32_t>(v->as_int())));
+    return v->as_int();
+  };
+  auto set_f32 = [&](const std::string& key, std::initializer_list<const char*> names) {
+    if (const Json* v = first_number(cfg, names)) md.set(key, MetaValue::f32(static_cast<float>(v->as_double())));
+  };
+
+  set_u32(a + "context_length", {"max_position_embeddings", "n_positions", "n_ctx"});
+  auto n_embd = set_u32(a + "embedding_length", {"hidden_size", "n_embd"});
+  if (!set_u32(a + "feed_forward_length", {"intermediate_size", "n_inner"}) && n_embd)
+    md.set(a + "feed_forward_length", MetaValue::u32(static_cast<uint32_t>(4 * *n_embd)));  // GPT-2's default
+  set_u32(a + "block_count", {"num_hidden_layers", "n_layer"});
+  auto n_head = set_u32(a + "attention.head_count", {"num_attention_heads", "n_head"});
+  if (!set_u32(a + "attention.head_count_kv", {"num_key_value_heads"}) && n_head)
+    md.set(a + "attention.head_count_kv", MetaValue::u32(static_cast<uint32_t>(*n_head)));
+  set_f32(a + "rope.freq_base", {"rope_theta"});
+  set_u32(a + "vocab_size", {"vocab_size"});
+  if (first_number(cfg, {"rms_norm_eps"}))
+    set_f32(a + "attention.layer_norm_rms_epsilon", {"rms_norm_eps"});
+  else
+    set_f32(a + "attention.layer_norm_epsilon", {"layer_norm_epsilon", "layer_norm_eps"});
+
+  std::optional<int64_t> head_dim;
+  if (const Json* hd = first_number(cfg, {"head_dim"})) head_dim = hd->as_int();
+  else if (n_embd && n_head && *n_head > 0) head_dim = *n_embd / *n_head;
+  if (head_dim && first_number(cfg, {"head_dim"})) {
+    md.set(a + "attention.key_length", MetaValue::u32(static_cast<uint32_t>(*head_dim)));
+    md.set(a + "attention.value_length", MetaValue::u32(static_cast<uint32_t>(*head_dim)));
+  }
+  if (head_dim && *arch != "gpt2") {
+    double partial = cfg.get_double("partial_rotary_factor", 1.0);
+    md.set(a + "rope.dimension_count", MetaValue::u32(static_cast<uint32_t>(std::llround(*head_dim * partial))));
+  }
+
+  if (const Json* rs = cfg.find("rope_scaling"); rs && rs->is_object()) {
+    std::string type = rs->get_string("rope_type", rs->get_string("type"));
+    if (type == "linear" || type == "yarn" || type == "llama3" || type == "longrope" || type == "su") {
+      md.set(a + "rope.scaling.type", MetaValue::string(type == "su" ? "longrope" : type));
+      if (const Json* f = rs->find("factor"); f && f->is_number())
+        md.set(a + "rope.scaling.factor", MetaValue::f32(static_cast<float>(f->as_double())));
+      if (const Json* o = rs->find("original_max_position_embeddings"); o && o->is_number())
+        md.set(a + "rope.scaling.original_context_length", MetaValue::u32(static_cast<uint32_t>(o->as_int())));
+    }
+  }
+  // Gemma 2/3: soft-capping, sliding windows, attention scaling.
+  set_f32(a + "attn_logit_softcapping", {"attn_logit_softcapping"});
+  set_f32(a + "final_logit_softcapping", {"final_logit_softcapping"});
+  set_u32(a + "attention.sliding_window", {"sliding_window"});
+  return {};
+}
+
+void translate_generation_config(const Json& gen, Metadata& md) {
+  auto f = [&](const char* from, const char* to) {
+    if (const Json* v = gen.find(from); v && v->is_number())
+      md.set(to, MetaValue::f32(static_cast<float>(v->as_double())));
+  };
+  f("temperature", "general.sampling.temp");
+  f("top_p", "general.sampling.top_p");
+  f("min_p", "general.sampling.min_p");
+  f("repetition_penalty", "general.sampling.penalty_repeat");
+  if (const Json* k = gen.find("top_k"); k && k->is_integer() && k->as_int() >= 0)
+    md.set("general.sampling.top_k", MetaValue::i32(static_cast<int32_t>(k->as_int())));
+}
+
+void translate_model_card(const ModelCard& card, Metadata& md) {
+  if (auto v = card.first("license"); !v.empty()) md.set("general.license", MetaValue::string(v));
+  if (auto v = card.first("license_name"); !v.empty()) md.set("general.license.name", MetaValue::string(v));
+  if (auto v = card.first("license_link"); !v.empty()) md.set("general.license.link", MetaValue::string(v));
+  if (const auto* bases = card.list("base_model"); bases && !bases->empty()) {
+    md.set("general.base_model.count", MetaValue::u32(static_cast<uint32_t>(bases->size())));
+    for (size_t i = 0; i < bases->size(); ++i) {
+      const std::string& id = (*bases)[i];
+      std::string p = "general.base_model." + std::to_string(i) + ".";
+      auto slash = id.find('/');
+      md.set(p + "name", MetaValue::string(slash == std::string::npos ? id : id.substr(slash + 1)));
+      if (slash != std::string::npos) md.set(p + "organization", MetaValue::string(id.substr(0, slash)));
+      md.set(p + "repo_url", MetaValue::string("https://huggingface.co/" + id));
+    }
+  }
+  std::vector<std::string> tags;
+  if (const auto* t = card.list("tags")) tags = *t;
+  if (auto p = card.first("pipeline_tag"); !p.empty()) tags.push_back(p);
+  if (!tags.empty()) md.set("general.tags", MetaValue::string_array(tags));
+  if (const auto* l = card.list("language"); l && !l->empty()) md.set("general.languages", MetaValue::string_array(*l));
+  if (const auto* d = card.list("datasets"); d && !d->empty()) md.set("general.datasets", MetaValue::string_array(*d));
+}
+
+}  // namespace heft::formats
