@@ -114,9 +114,16 @@ Json build_json(const ModelFile& mf, const InspectOptions& opt) {
   doc.set("chat_template", std::move(chat));
   doc.set("license", md.get_string("general.license") ? Json(*md.get_string("general.license")) : Json());
 
-  Json meta = Json::object();
-  for (const auto& [k, v] : md.entries()) meta.set(k, v.to_json(opt.full ? -1 : 16));
+  Json meta = Json::object(), types = Json::object();
+  for (const auto& [k, v] : md.entries()) {
+    meta.set(k, v.to_json(opt.full ? -1 : 16));
+    Json t = Json::object();
+    t.set("type", Json(std::string(formats::value_type_name(v.type))));
+    if (v.is_array()) t.set("element_type", Json(std::string(formats::value_type_name(v.elem_type))));
+    types.set(k, std::move(t));
+  }
   doc.set("metadata", std::move(meta));
+  doc.set("metadata_types", std::move(types));
 
   Json tensors = Json::array();
   for (const auto& t : mf.tensors) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <simdjson.h>
+#include <utf8proc.h>
 
 #include <cmath>
 #include <limits>
@@ -174,7 +175,21 @@ Result<Json> Json::parse(std::string_view text, std::string_view source) {
 
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      // JSON text is UTF-8: copy valid sequences, replace invalid bytes with U+FFFD.
+      utf8proc_int32_t cp;
+      auto n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
+                                static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
+      if (n > 0) {
+        out.append(s.substr(i, static_cast<size_t>(n)));
+        i += static_cast<size_t>(n) - 1;
+      } else {
+        out += "\xef\xbf\xbd";
+      }
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;

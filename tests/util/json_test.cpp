@@ -37,3 +37,8 @@ TEST(Json, DoublesRoundTrip) {
   EXPECT_EQ(Json(10000.0).dump(), "10000.0");
   EXPECT_EQ(Json(0.1).dump(), "0.1");
 }
+
+TEST(Json, InvalidUtf8BecomesReplacementCharacter) {
+  EXPECT_EQ(Json(std::string("a\xff" "b\xc3\xa9")).dump(), "\"a\xef\xbf\xbd" "b\xc3\xa9\"");
+  EXPECT_EQ(Json(std::string("\xe2\x82")).dump(), "\"\xef\xbf\xbd\xef\xbf\xbd\"");
+}
