@@ -1,0 +1,26 @@
+#pragma once
+// Python's arithmetic, concatenation and membership on template values.
+// One deliberate difference (docs/jinja.md): `str + list/number/bool`, a
+// TypeError in Python, concatenates the way @huggingface/jinja does, because
+// the reference renders of many chat templates depend on it.
+#include <string_view>
+
+#include "jinja/value.h"
+
+namespace heft::jinja {
+
+class Interpreter;
+
+// op is one of + - * / // % ** ~
+util::Result<Value> binary_op(Interpreter& in, std::string_view op, const Value& a, const Value& b);
+util::Result<Value> negate(const Value& v);
+util::Result<Value> unary_plus(const Value& v);
+// `item in container`
+util::Result<bool> contains(const Value& container, const Value& item);
+// The error for using an Undefined where a value is needed.
+util::Error undefined_error(const Value& v);
+
+// Python slicing: container[start:stop:step] on a str, list or tuple.
+util::Result<Value> slice(const Value& v, const Value& start, const Value& stop, const Value& step);
+
+}  // namespace heft::jinja
