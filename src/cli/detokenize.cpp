@@ -1,15 +1,20 @@
-// `heft detokenize MODEL ID... [--skip-special]`
+// `heft detokenize MODEL ID... [--skip-special]`, `heft detokenize MODEL --jsonl F`
 //
 // Prints the text of the ids exactly, with no newline added (so the output
 // can be compared byte for byte; llama.cpp's detokenize does the same).
 // IDs may be separate arguments or one JSON array ("[1, 2, 3]" as printed by
 // `heft tokenize --ids`); without any, they are read from standard input.
+// --jsonl decodes many sequences: each input line a JSON array of ids, each
+// output line the text as a JSON string (invalid UTF-8 written as U+FFFD).
 #include <cstdio>
 #include <iostream>
 #include <iterator>
 
 #include "cli/command.h"
 #include "tokenizer/tokenizer.h"
+#include "tokenizer/unicode.h"
+#include "util/json.h"
+#include "util/mapped_file.h"
 
 namespace heft::cli {
 
@@ -19,6 +24,7 @@ struct DetokenizeOptions {
   std::string model;
   std::vector<std::string> ids;
   bool skip_special = false;
+  std::string jsonl;
 };
 
 // Every integer in `s`; anything else but separators ([ ] , whitespace) is an error.
@@ -52,9 +58,38 @@ Action add_detokenize(CLI::App& app) {
       ->required();
   cmd->add_option("ids", opt->ids, "Token ids (or one JSON array); default: read from standard input");
   cmd->add_flag("--skip-special", opt->skip_special, "Leave special (control) tokens out of the text");
+  cmd->add_option("--jsonl", opt->jsonl, "Decode each line (a JSON array of ids) of this file ('-': stdin); print one JSON string per line");
   return [opt]() -> int {
     auto tok = tokenizer::load_tokenizer_path(opt->model);
     if (!tok) return report(tok.error());
+    if (!opt->jsonl.empty()) {
+      std::string all;
+      if (opt->jsonl == "-") {
+        all.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+      } else {
+        auto r = util::read_file(opt->jsonl);
+        if (!r) return report(r.error());
+        all = std::move(*r);
+      }
+      std::string out;
+      size_t line_no = 0;
+      for (size_t pos = 0; pos < all.size();) {
+        size_t nl = all.find('\n', pos);
+        std::string line = all.substr(pos, nl == std::string::npos ? std::string::npos : nl - pos);
+        pos = nl == std::string::npos ? all.size() : nl + 1;
+        ++line_no;
+        if (line.empty()) continue;
+        auto ids = parse_ids(line);
+        if (!ids) return report({"line " + std::to_string(line_no) + ": " + ids.error().message, opt->jsonl});
+        std::vector<int32_t> valid;
+        for (int32_t id : *ids)
+          if (tok->valid(id)) valid.push_back(id);
+        util::append_json_string(out, tokenizer::unicode::to_valid_lossy(tok->decode(valid, {.skip_special = opt->skip_special})));
+        out += '\n';
+      }
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      return 0;
+    }
     std::string joined;
     if (opt->ids.empty()) joined.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     for (const std::string& a : opt->ids) joined += a + " ";

@@ -464,7 +464,7 @@ util::Result<Tokenizer> tokenizer_from_hf(const HfSources& in) {
   p.added.build(p.normalizer);
   for (const AddedToken& a : p.added.tokens()) {
     p.added_text[a.id] = a.normalized ? a.normalized_content : a.content;
-    if (a.special) p.special_ids.insert(a.id);
+    if (a.special) p.special_contents.insert(a.content);
   }
 
   // ---- the model ----

@@ -50,10 +50,17 @@ std::string HfPipeline::decode(const Vocab& vocab, std::span<const int32_t> ids,
   tokens.reserve(ids.size());
   for (int32_t id : ids) {
     if (!vocab.valid(id)) continue;
-    if (opt.skip_special && special_ids.count(id)) continue;
     auto it = added_text.find(id);
-    if (it != added_text.end()) tokens.push_back(it->second);
-    else if (vocab.type(id) != TokenType::Undefined || !vocab.text(id).empty()) tokens.push_back(vocab.text(id));
+    if (it != added_text.end()) {
+      // tokenizers skips a token whose decoded text is a special token's content; a
+      // normalized special token decodes to its normalized form and so is kept.
+      if (opt.skip_special && special_contents.count(it->second)) continue;
+      tokens.push_back(it->second);
+    }
+    else if (vocab.type(id) != TokenType::Undefined || !vocab.text(id).empty()) {
+      if (opt.skip_special && special_contents.count(vocab.text(id))) continue;
+      tokens.push_back(vocab.text(id));
+    }
   }
   return decoder.decode(std::move(tokens));
 }

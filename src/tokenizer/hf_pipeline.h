@@ -33,7 +33,7 @@ class HfPipeline : public Pipeline {
   Decoder decoder;
   // What decode writes for an added token (its normalized form when it has one).
   std::unordered_map<int32_t, std::string> added_text;
-  std::unordered_set<int32_t> special_ids;
+  std::unordered_set<std::string> special_contents;  // content of every special added token
 
   void encode(const Vocab& vocab, std::string_view text, const EncodeOptions& opt,
               std::vector<int32_t>& out) const override;
