@@ -749,6 +749,7 @@ Result<Value> f_tojson(Interpreter& in, const Value& v, CallArgs& args) {
     opt.key_sep = a[2].items()[1].str();
   }
   opt.sort_keys = a[3].truthy();
+  opt.js_numbers = in.js_compatible();
   std::string out = HEFT_TRY(to_json(v, opt, in.limits().max_output));
   HEFT_TRY(in.charge(out.size()));
   return Value(std::move(out));

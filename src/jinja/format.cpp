@@ -217,7 +217,7 @@ struct JsonWriter {
   }
 
   bool number(double d, std::string& s) {
-    if (js_numbers) {
+    if (js_numbers || opt.js_numbers) {
       s = std::isfinite(d) ? js_number(d) : "null";
       return true;
     }
@@ -423,10 +423,16 @@ bool write_js_element(std::string& out, const Value& v, size_t limit) {
 }
 }  // namespace
 
+bool write_js_display(std::string& out, const Value& v, size_t limit) {
+  if (v.is_none() || v.is_undefined()) return true;  // {{ }} prints nothing for null and undefined
+  return write_js_element(out, v, limit);
+}
+
 bool write_js(std::string& out, const Value& v, size_t limit) {
   using K = Value::Kind;
   switch (v.kind()) {
     case K::Float: out += js_number(v.as_float()); break;
+    case K::Dict: case K::Namespace: out += "[object Map]"; break;
     case K::List: case K::Tuple: {
       const auto& items = v.items();
       for (size_t i = 0; i < items.size(); ++i) {

@@ -27,6 +27,7 @@ std::string html_escape(std::string_view s);      // markupsafe.escape
 
 struct JsonOptions {
   bool ensure_ascii = false;
+  bool js_numbers = false;                        // JSON.stringify's floats (1.0 -> 1), for the JS-compatible mode
   std::optional<std::string> indent;              // nullopt: one line
   std::string item_sep = ", ";
   std::string key_sep = ": ";
@@ -35,8 +36,12 @@ struct JsonOptions {
 // json.dumps; fails on values JSON cannot hold (Undefined, functions, non-string keys it cannot convert).
 util::Result<std::string> to_json(const Value& v, const JsonOptions& opt, size_t limit = kNoLimit);
 
-// JavaScript's String(x) for a value as @huggingface/jinja holds it (used only
-// for `str + list` and similar, where Python raises and heft follows it).
+// The spellings of @huggingface/jinja, for the JS-compatible render mode
+// (interpreter.h): write_js is the JavaScript String() of the raw value, as its
+// `+` and `~` concatenate (a list joins its items with ","; a dict is
+// "[object Map]"); write_js_display is how it prints a value with {{ }} (a list
+// or dict as JSON, true/false, 1.0).
 bool write_js(std::string& out, const Value& v, size_t limit = kNoLimit);
+bool write_js_display(std::string& out, const Value& v, size_t limit = kNoLimit);
 
 }  // namespace heft::jinja

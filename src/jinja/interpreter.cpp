@@ -126,8 +126,9 @@ bool is_raised(const util::Error& e) {
   return at != std::string::npos && e.message.find(": ") == at;
 }
 
-Interpreter::Interpreter(const Program& program, std::string name, const RenderOptions& options)
-    : program_(program), name_(std::move(name)), opt_(options), globals_(std::make_shared<Scope>()) {
+Interpreter::Interpreter(const Program& program, std::string name, const RenderOptions& options, bool js_compatible)
+    : program_(program), name_(std::move(name)), opt_(options), globals_(std::make_shared<Scope>()),
+      js_compatible_(js_compatible) {
   add_globals(globals_->vars);
 }
 
@@ -175,7 +176,8 @@ Result<void> Interpreter::append(std::string& out, std::string_view text) {
 Result<std::string> Interpreter::str(const Value& v) {
   if (v.is_string()) return v.str();
   std::string out;
-  if (!write_str(out, v, opt_.limits.max_output)) return util::fail("string too large");
+  bool ok = js_compatible_ ? write_js_display(out, v, opt_.limits.max_output) : write_str(out, v, opt_.limits.max_output);
+  if (!ok) return util::fail("string too large");
   HEFT_TRY(charge(out.size()));
   return out;
 }
@@ -644,8 +646,9 @@ Result<Interpreter::Flow> Interpreter::exec(const Stmt& s, const ScopePtr& scope
 
 Result<void> Interpreter::exec_for(const Stmt& s, const ScopePtr& scope, std::string& out) {
   Value iterable = HEFT_TRY(eval(*s.expr, scope));
-  std::vector<Value> items = HEFT_TRY(iterate(iterable));
-  return run_loop(s, std::move(items), scope, out, 1);
+  auto items = iterate(iterable);
+  if (!items) return fail_at(s.expr->offset, items.error().message);
+  return run_loop(s, std::move(*items), scope, out, 1);
 }
 
 Result<void> Interpreter::run_loop(const Stmt& s, std::vector<Value> items, const ScopePtr& scope, std::string& out,

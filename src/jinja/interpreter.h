@@ -35,6 +35,11 @@ struct RenderOptions {
   Limits limits;
   // "now" for strftime_now(); empty: the real local time.
   std::function<std::tm()> now;
+  // When Python Jinja2 would fail with a TypeError that @huggingface/jinja
+  // renders through (`"text" + list`, e.g. content given as a list of parts),
+  // render again in the JS-compatible mode, so the output is the one the
+  // reference renderer gives instead of an error (docs/jinja.md).
+  bool js_fallback = true;
 };
 
 struct Scope {
@@ -46,9 +51,14 @@ struct Scope {
 };
 using ScopePtr = std::shared_ptr<Scope>;
 
+// Two modes: Python (Jinja2 as transformers runs it; the default) and
+// JS-compatible, which spells values and concatenates as @huggingface/jinja
+// does: {{ }} prints a list or dict as JSON and booleans as true/false, `+`
+// and `~` use JavaScript's String() (a list joins with ",", a dict is
+// "[object Map]"), tojson writes 1.0 as 1.
 class Interpreter {
  public:
-  Interpreter(const Program& program, std::string name, const RenderOptions& options);
+  Interpreter(const Program& program, std::string name, const RenderOptions& options, bool js_compatible = false);
   ~Interpreter();
 
   util::Result<std::string> render(const Vars& vars);
@@ -67,6 +77,10 @@ class Interpreter {
   util::Result<void> charge(uint64_t units);
   util::Result<void> count_iterations(uint64_t n);
   const Limits& limits() const { return opt_.limits; }
+  bool js_compatible() const { return js_compatible_; }
+  // Python mode met an error that the JS-compatible mode renders through.
+  void suggest_js_compatible() { js_suggested_ = true; }
+  bool js_suggested() const { return js_suggested_; }
   std::tm now() const;
   // Keeps a namespace so its contents can be released after the render (a
   // namespace can hold itself; this breaks the cycle).
@@ -104,6 +118,8 @@ class Interpreter {
   uint64_t work_ = 0;
   int call_depth_ = 0;
   int frames_ = 0;  // C++ recursion depth of eval/exec
+  bool js_compatible_ = false;
+  bool js_suggested_ = false;
   // Released after the render to break reference cycles (see render()).
   std::vector<Value> namespaces_;
   std::vector<ScopePtr> closures_;

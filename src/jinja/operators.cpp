@@ -72,14 +72,18 @@ util::Result<Value> add(Interpreter& in, const Value& a, const Value& b) {
     out.insert(out.end(), b.items().begin(), b.items().end());
     return a.is_tuple() ? Value::tuple(std::move(out)) : Value::list(std::move(out));
   }
-  // Python raises here; heft concatenates like @huggingface/jinja (see operators.h).
-  auto js_ok = [](const Value& v) { return v.is_number() || v.is_sequence(); };
+  // Python raises here. In the JS-compatible mode heft concatenates as @huggingface/jinja
+  // does; in Python mode it raises and asks for that mode (see interpreter.h).
+  auto js_ok = [](const Value& v) { return v.is_number() || v.is_sequence() || v.is_dict() || v.is_namespace(); };
   if ((a.is_string() && js_ok(b)) || (b.is_string() && js_ok(a))) {
-    std::string out;
-    size_t limit = in.limits().max_output;
-    if (!write_js(out, a, limit) || !write_js(out, b, limit)) return util::fail("string too large");
-    HEFT_TRY(in.charge(out.size()));
-    return Value(std::move(out));
+    if (in.js_compatible()) {
+      std::string out;
+      size_t limit = in.limits().max_output;
+      if (!write_js(out, a, limit) || !write_js(out, b, limit)) return util::fail("string too large");
+      HEFT_TRY(in.charge(out.size()));
+      return Value(std::move(out));
+    }
+    in.suggest_js_compatible();
   }
   if (a.is_string()) return util::fail("can only concatenate str (not \"" + type_name(b) + "\") to str");
   if (a.is_list() || a.is_tuple())
@@ -96,8 +100,14 @@ util::Error undefined_error(const Value& v) {
 
 util::Result<Value> binary_op(Interpreter& in, std::string_view op, const Value& a, const Value& b) {
   if (op == "~") {
-    std::string l = HEFT_TRY(in.str(a));
-    std::string r = HEFT_TRY(in.str(b));
+    std::string l, r;
+    if (in.js_compatible()) {
+      if (!write_js(l, a, in.limits().max_output) || !write_js(r, b, in.limits().max_output))
+        return util::fail("string too large");
+    } else {
+      l = HEFT_TRY(in.str(a));
+      r = HEFT_TRY(in.str(b));
+    }
     if (l.size() + r.size() > in.limits().max_output) return util::fail("string too large");
     HEFT_TRY(in.charge(l.size() + r.size()));
     return Value(l + r);

@@ -1,8 +1,7 @@
 #pragma once
 // Python's arithmetic, concatenation and membership on template values.
-// One deliberate difference (docs/jinja.md): `str + list/number/bool`, a
-// TypeError in Python, concatenates the way @huggingface/jinja does, because
-// the reference renders of many chat templates depend on it.
+// `str + list` (or a number, bool or dict) is a TypeError in Python; in the
+// JS-compatible mode (interpreter.h) it concatenates as @huggingface/jinja does.
 #include <string_view>
 
 #include "jinja/value.h"

@@ -792,7 +792,7 @@ class Parser {
   }
 
   Result<ExprPtr> parse_call(ExprPtr callee) {
-    auto n = node(ExprKind::Call, cur().offset);
+    auto n = node(ExprKind::Call, callee->offset);  // errors point at what is called
     n->a = std::move(callee);
     HEFT_TRY(parse_call_args(*n));
     return seal(std::move(n));

@@ -18,8 +18,15 @@ util::Result<Template> Template::parse(std::string_view source, std::string name
 }
 
 util::Result<std::string> Template::render(const Vars& vars, const RenderOptions& options) const {
-  Interpreter in(*program_, name_, options);
-  return in.render(vars);
+  if (!options.js_fallback) return Interpreter(*program_, name_, options).render(vars);
+  // The first pass may change lists (list.pop()); the second starts from the caller's values.
+  Vars copy;
+  copy.reserve(vars.size());
+  for (const auto& [k, v] : vars) copy.emplace_back(k, deep_copy(v));
+  Interpreter python(*program_, name_, options);
+  auto out = python.render(copy);
+  if (out || !python.js_suggested()) return out;
+  return Interpreter(*program_, name_, options, true).render(vars);
 }
 
 }  // namespace heft::jinja

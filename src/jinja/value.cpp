@@ -135,6 +135,31 @@ bool Value::truthy() const {
   }
 }
 
+namespace {
+Value deep_copy_at(const Value& v, int depth) {
+  if (depth > 200) return v;  // a namespace that holds itself stays shared below this
+  switch (v.kind()) {
+    case Value::Kind::List: case Value::Kind::Tuple: {
+      std::vector<Value> items;
+      items.reserve(v.items().size());
+      for (const auto& x : v.items()) items.push_back(deep_copy_at(x, depth + 1));
+      if (v.is_group()) return Value::group(items[0], items[1]);
+      return v.is_list() ? Value::list(std::move(items)) : Value::tuple(std::move(items));
+    }
+    case Value::Kind::Dict: case Value::Kind::Namespace: {
+      DictData d;
+      const DictData& src = v.is_dict() ? v.dict() : v.ns_attrs();
+      d.items.reserve(src.items.size());
+      for (const auto& [k, x] : src.items) d.items.emplace_back(k, deep_copy_at(x, depth + 1));
+      return v.is_dict() ? Value::make_dict(std::move(d)) : Value::ns(std::move(d));
+    }
+    default: return v;
+  }
+}
+}  // namespace
+
+Value deep_copy(const Value& v) { return deep_copy_at(v, 0); }
+
 bool Value::same_object(const Value& o) const {
   if (kind() != o.kind()) return false;
   switch (kind()) {

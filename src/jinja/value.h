@@ -147,6 +147,9 @@ class Value {
   std::variant<Undef, std::nullptr_t, bool, int64_t, double, Str, ListRef, TupleRef, DictRef, NsRef, FnRef, ObjRef> v_;
 };
 
+// A copy whose lists, tuples, dicts and namespaces are new objects (all the way down).
+Value deep_copy(const Value& v);
+
 // Python `==` (numbers by value across int/float/bool, lists and tuples never equal).
 bool equals(const Value& a, const Value& b);
 // Python ordering for <, <=, >, >=: -1, 0 or 1, or an error for unorderable types.
