@@ -16,8 +16,10 @@ std::vector<int32_t> special_token_order(const Vocab& vocab) {
     if ((vocab.is_control(id) || t == TokenType::UserDefined || t == TokenType::Unknown) && !vocab.text(id).empty())
       ids.push_back(id);
   }
-  std::stable_sort(ids.begin(), ids.end(),
-                   [&](int32_t a, int32_t b) { return vocab.text(a).size() > vocab.text(b).size(); });
+  std::sort(ids.begin(), ids.end(), [&](int32_t a, int32_t b) {
+    size_t la = vocab.text(a).size(), lb = vocab.text(b).size();
+    return la != lb ? la > lb : a < b;
+  });
   return ids;
 }
 

@@ -150,3 +150,37 @@ TEST(MalformedGguf, SpecialIdsOutOfRangeAreIgnored) {
 
 }  // namespace
 }  // namespace heft::tokenizer
+
+namespace heft::tokenizer {
+namespace {
+
+// A small T5-style (Unigram) GGUF vocabulary; expectations worked out by hand
+// from the Viterbi rule (highest total log-probability, unknown characters
+// scored min - 10 and merged when adjacent).
+TEST(UnigramGguf, ViterbiUnknownMergingAndUserDefined) {
+  Metadata md;
+  md.add("tokenizer.ggml.model", MetaValue::string("t5"));
+  md.add("tokenizer.ggml.tokens", MetaValue::string_array({"<pad>", "</s>", "<unk>", "\xE2\x96\x81", "\xE2\x96\x81" "a",
+                                                            "a", "b", "ab", "\xE2\x96\x81" "ab", "<ud>"}));
+  md.add("tokenizer.ggml.scores", MetaValue::f32_array({0, 0, 0, -2, -1, -3, -3, -2.5f, -6, -50}));
+  md.add("tokenizer.ggml.token_type", MetaValue::i32_array({3, 3, 2, 1, 1, 1, 1, 1, 1, 4}));
+  md.add("tokenizer.ggml.add_space_prefix", MetaValue::boolean(true));
+  auto t = tokenizer_from_gguf(md, "t5.gguf");
+  ASSERT_TRUE(t.has_value()) << t.error().to_string();
+  EXPECT_EQ(t->kind(), ModelKind::Unigram);
+  const EncodeOptions plain{.add_special = false};
+  // "▁ab": ▁a + b = -4 beats ▁ + ab = -4.5 and ▁ab = -6
+  EXPECT_EQ(t->encode("ab", plain), (std::vector<int32_t>{4, 6}));
+  // each space becomes ▁; "▁ab▁ab"
+  EXPECT_EQ(t->encode("ab ab", plain), (std::vector<int32_t>{4, 6, 4, 6}));
+  // c and d are unknown (score -6 - 10 each) and merge into one <unk>
+  EXPECT_EQ(t->encode("acd", plain), (std::vector<int32_t>{4, 2}));
+  // a user-defined token scores 0 and is kept whole by the normalizer
+  EXPECT_EQ(t->encode("a<ud>", plain), (std::vector<int32_t>{4, 9}));
+  // T5 adds </s> and no BOS
+  EXPECT_EQ(t->encode("ab"), (std::vector<int32_t>{4, 6, 1}));
+  EXPECT_EQ(t->decode(t->encode("ab ab", plain)), "ab ab");
+}
+
+}  // namespace
+}  // namespace heft::tokenizer
