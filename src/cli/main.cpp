@@ -34,6 +34,9 @@ int main(int argc, char** argv) {
   add(add_tokenize);
   add(add_detokenize);
   add(add_template);
+  add(add_convert);
+  add(add_quantize);
+  add(add_synth);
 
   try {
     app.parse(argc, argv);
