@@ -7,16 +7,14 @@
 #include <cstdint>
 
 #include "formats/ggml_types.h"
+#include "kernels/fp16.h"
 
 namespace heft::kernels {
 
 using formats::GgmlType;
 
-// IEEE half and bfloat16, rounding as ggml does (nearest, ties to even).
-uint16_t fp32_to_fp16(float f);
-float fp16_to_fp32(uint16_t h);
-uint16_t fp32_to_bf16(float f);
-float bf16_to_fp32(uint16_t h);
+// IEEE half and bfloat16, rounding as ggml does (nearest, ties to even):
+// fp32_to_fp16, fp16_to_fp32, fp32_to_bf16, bf16_to_fp32 (inline, kernels/fp16.h).
 
 bool can_dequantize(GgmlType type);  // dequantize_row works
 bool can_quantize(GgmlType type);    // quantize_rows works

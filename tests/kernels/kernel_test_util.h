@@ -1,0 +1,62 @@
+#pragma once
+// Helpers shared by the kernel tests: deterministic inputs (bit-identical on
+// every platform: integer arithmetic only), row sizes, and a byte hash.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "formats/ggml_types.h"
+#include "kernels/quant.h"
+
+namespace heft::test_kernels {
+
+using formats::GgmlType;
+
+inline size_t row_size(GgmlType t, int64_t n) { return static_cast<size_t>(*formats::row_bytes(t, n)); }
+
+// ggml's test-quantize-fns data: 0.1 + 2 cos(i + offset).
+inline std::vector<float> cos_data(size_t n, float offset) {
+  std::vector<float> v(n);
+  for (size_t i = 0; i < n; ++i) v[i] = 0.1f + 2 * std::cos(static_cast<float>(i) + offset);
+  return v;
+}
+
+// Gaussian-ish values from a fixed-seed engine (mt19937 is specified by the standard,
+// normal_distribution is not: use a sum of uniforms built from the raw integers).
+inline std::vector<float> gaussian_data(size_t n, uint32_t seed, float scale = 1.0f) {
+  std::mt19937 rng(seed);
+  std::vector<float> v(n);
+  for (auto& x : v) {
+    int64_t s = 0;
+    for (int k = 0; k < 4; ++k) s += static_cast<int64_t>(rng() >> 8);  // four 24-bit uniforms
+    // (sum - mean) / sd, with sd of four U(0, 2^24) = 2^24 * sqrt(4/12)
+    x = scale * static_cast<float>((static_cast<double>(s) - 2.0 * 16777216.0) / (16777216.0 * 0.5773502691896258));
+  }
+  return v;
+}
+
+// FNV-1a, 64-bit.
+inline uint64_t fnv1a(const void* data, size_t n) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  const auto* p = static_cast<const uint8_t*>(data);
+  for (size_t i = 0; i < n; ++i) h = (h ^ p[i]) * 0x100000001b3ull;
+  return h;
+}
+
+inline std::vector<uint8_t> quantize(GgmlType t, const std::vector<float>& x, int64_t n_per_row,
+                                     const float* importance = nullptr) {
+  const int64_t rows = static_cast<int64_t>(x.size()) / n_per_row;
+  std::vector<uint8_t> q(row_size(t, n_per_row) * rows);
+  kernels::quantize_rows(t, x.data(), q.data(), rows, n_per_row, importance);
+  return q;
+}
+
+inline std::vector<float> dequantize(GgmlType t, const std::vector<uint8_t>& q, int64_t n) {
+  std::vector<float> y(static_cast<size_t>(n));
+  kernels::dequantize_row(t, q.data(), y.data(), n);
+  return y;
+}
+
+}  // namespace heft::test_kernels
