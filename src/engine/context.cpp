@@ -34,7 +34,7 @@ Context::Context(const model::Model& model, const ContextParams& params, int64_t
   attn_.resize(static_cast<size_t>(B * out_dim));
   ffn_a_.resize(static_cast<size_t>(B * std::max<int64_t>(hp.n_ff, hp.n_embd)));
   ffn_b_.resize(static_cast<size_t>(B * std::max<int64_t>(hp.n_ff, hp.n_embd)));
-  scores_.resize(static_cast<size_t>(pool_.size()) * static_cast<size_t>(n_ctx + std::max(hp.head_dim_k, hp.head_dim_v)));
+  scores_.resize(static_cast<size_t>(pool_.size()) * static_cast<size_t>(scratch_stride()));
   rope_.resize(static_cast<size_t>(B * hp.n_rot));
   size_t act = 0;
   auto need = [&](const model::Weight& w) { act = std::max(act, matmul_scratch_bytes(w, B)); };
@@ -43,6 +43,11 @@ Context::Context(const model::Model& model, const ContextParams& params, int64_t
     for (const model::Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down})
       if (w->present()) need(*w);
   act_.resize(act + 64);
+}
+
+int64_t Context::scratch_stride() const {
+  // scores and a value column (floats), then two rows of halves; padded for ggml's 64-wide blocks.
+  return 3 * (cache_.n_ctx() + 64) + std::max<int64_t>(model_.hp.head_dim_k, model_.hp.head_dim_v);
 }
 
 util::Result<void> Context::decode(std::span<const int32_t> tokens, bool all_logits) {

@@ -49,6 +49,7 @@ class Context {
   Context(const model::Model& model, const ContextParams& params, int64_t n_ctx);
   void forward(const int32_t* tokens, int64_t n_tokens, bool all_logits, float* logits_out);
   void attention(int64_t layer, int64_t n_tokens, int64_t pos0);
+  int64_t scratch_stride() const;  // floats of attention scratch per thread
 
   const model::Model& model_;
   ContextParams params_;

@@ -7,6 +7,7 @@
 #include "engine/context.h"
 #include "engine/matmul.h"
 #include "engine/ops.h"
+#include "kernels/ggml_order.h"
 #include "kernels/quant.h"
 
 namespace heft::engine {
@@ -77,7 +78,7 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
     matmul(w.ffn_up, h, n, b, act, pool_);
     if (spec.gated_ffn) {
       matmul(w.ffn_gate, h, n, a, act, pool_);
-      for (int64_t i = 0; i < n * F; ++i) a[i] = silu(a[i]) * b[i];
+      for (int64_t t = 0; t < n; ++t) swiglu_ggml(a + t * F, b + t * F, F);
     } else {
       for (int64_t i = 0; i < n * F; ++i) a[i] = spec.activation == model::Activation::Silu ? silu(b[i]) : gelu_tanh(b[i]);
     }
@@ -93,6 +94,13 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
   matmul(m.output, h + first * E, rows, logits_out, act, pool_);
 }
 
+// Attention over the cache for each (token, head), in ggml's order of
+// operations for a non-flash-attention graph: scores are ggml_vec_dot rows
+// (the query is not contiguous, so never tinyBLAS), softmax exponentiates 16
+// at a time with ggml_v_expf, and the value product runs over every cached
+// position (tinyBLAS order for prompt batches, ggml_vec_dot for one token).
+// With an F16 cache the query and the probabilities are rounded to half first,
+// as ggml converts them to the cache's type.
 void Context::attention(int64_t layer, int64_t n, int64_t pos0) {
   const auto& hp = model_.hp;
   const int64_t hd_k = hp.head_dim_k, hd_v = hp.head_dim_v;
@@ -100,44 +108,53 @@ void Context::attention(int64_t layer, int64_t n, int64_t pos0) {
   const int64_t group = hp.n_head / hp.n_head_kv;
   const float scale = 1.0f / std::sqrt(static_cast<float>(hd_k));
   const bool f16 = cache_.type() == CacheType::F16;
-  const int64_t n_ctx = cache_.n_ctx();
+  const bool batch = n > 1;
+  const int64_t stride = scratch_stride();
 
   pool_.parallel_for(n * hp.n_head, [&](int64_t i0, int64_t i1, unsigned thread) {
-    float* scores = scores_.data() + static_cast<size_t>(thread) * static_cast<size_t>(n_ctx + std::max(hd_k, hd_v));
-    uint16_t* q16 = reinterpret_cast<uint16_t*>(scores + n_ctx);  // room for a head in half precision
+    float* base = scores_.data() + static_cast<size_t>(thread) * static_cast<size_t>(stride);
+    const int64_t n_pad_max = cache_.n_ctx() + 64;
+    float* scores = base;                                                   // n_pad_max
+    float* column = base + n_pad_max;                                       // n_pad_max
+    uint16_t* half_a = reinterpret_cast<uint16_t*>(base + 2 * n_pad_max);   // n_pad_max halves
+    uint16_t* half_b = half_a + n_pad_max;                                  // n_pad_max halves
     for (int64_t i = i0; i < i1; ++i) {
       const int64_t t = i / hp.n_head, head = i % hp.n_head, kvh = head / group;
-      const int64_t n_kv = pos0 + t + 1;  // causal: positions 0..pos0+t
+      const int64_t n_kv = pos0 + t + 1;                 // causal: positions 0..pos0+t
+      const int64_t n_pad = (n_kv + 63) / 64 * 64;       // ggml runs over padded, masked cells
       const float* q = q_.data() + t * q_dim + head * hd_k;
       if (f16) {
-        // As ggml multiplies an F16 cache: the query is rounded to half first.
-        for (int64_t d = 0; d < hd_k; ++d) q16[d] = kernels::fp32_to_fp16(q[d]);
+        for (int64_t d = 0; d < hd_k; ++d) half_a[d] = kernels::fp32_to_fp16(q[d]);
         for (int64_t j = 0; j < n_kv; ++j) {
           const uint16_t* k = static_cast<const uint16_t*>(cache_.k_row(layer, j)) + kvh * hd_k;
-          float s = 0.0f;
-          for (int64_t d = 0; d < hd_k; ++d) s += kernels::fp16_to_fp32(k[d]) * kernels::fp16_to_fp32(q16[d]);
+          const float s = batch && hd_k % 16 == 0 ? kernels::ggml_order::dot_f16_batch(k, half_a, hd_k)
+                                                  : kernels::ggml_order::dot_f16(k, half_a, hd_k);
           scores[j] = s * scale;
         }
       } else {
         for (int64_t j = 0; j < n_kv; ++j) {
           const float* k = static_cast<const float*>(cache_.k_row(layer, j)) + kvh * hd_k;
-          float s = 0.0f;
-          for (int64_t d = 0; d < hd_k; ++d) s += k[d] * q[d];
-          scores[j] = s * scale;
+          scores[j] = kernels::ggml_order::dot_f32(k, q, hd_k) * scale;
         }
       }
-      softmax(scores, n_kv);
+      softmax_ggml(scores, n_kv, n_pad);
       float* out = attn_.data() + t * out_dim + head * hd_v;
-      std::fill(out, out + hd_v, 0.0f);
-      for (int64_t j = 0; j < n_kv; ++j) {
-        if (f16) {
-          const float p = kernels::fp16_to_fp32(kernels::fp32_to_fp16(scores[j]));
-          const uint16_t* v = static_cast<const uint16_t*>(cache_.v_row(layer, j)) + kvh * hd_v;
-          for (int64_t d = 0; d < hd_v; ++d) out[d] += p * kernels::fp16_to_fp32(v[d]);
-        } else {
-          const float p = scores[j];
-          const float* v = static_cast<const float*>(cache_.v_row(layer, j)) + kvh * hd_v;
-          for (int64_t d = 0; d < hd_v; ++d) out[d] += p * v[d];
+      if (f16) {
+        for (int64_t j = 0; j < n_pad; ++j) half_b[j] = kernels::fp32_to_fp16(scores[j]);
+        for (int64_t d = 0; d < hd_v; ++d) {
+          for (int64_t j = 0; j < n_kv; ++j)
+            half_a[j] = static_cast<const uint16_t*>(cache_.v_row(layer, j))[kvh * hd_v + d];
+          for (int64_t j = n_kv; j < n_pad; ++j) half_a[j] = 0;
+          out[d] = batch ? kernels::ggml_order::dot_f16_batch(half_a, half_b, n_pad)
+                         : kernels::ggml_order::dot_f16(half_a, half_b, n_pad);
+        }
+      } else {
+        for (int64_t d = 0; d < hd_v; ++d) {
+          for (int64_t j = 0; j < n_kv; ++j)
+            column[j] = static_cast<const float*>(cache_.v_row(layer, j))[kvh * hd_v + d];
+          for (int64_t j = n_kv; j < n_pad; ++j) column[j] = 0.0f;
+          out[d] = batch ? kernels::ggml_order::dot_f32_batch(column, scores, n_pad)
+                         : kernels::ggml_order::dot_f32(column, scores, n_pad);
         }
       }
     }

@@ -17,13 +17,15 @@ void matmul(const model::Weight& w, const float* x, int64_t n_tokens, float* y, 
     for (int64_t t = t0; t < t1; ++t)
       kernels::quantize_activations(act, x + t * w.cols, scratch + static_cast<size_t>(t) * x_row, w.cols);
   });
+  // ggml sums a prompt batch in tinyBLAS's order and a single token in vec_dot's.
+  auto dot = n_tokens > 1 ? kernels::vec_dot_batch : kernels::vec_dot;
   pool.parallel_for(
       w.rows,
       [&](int64_t r0, int64_t r1, unsigned) {
         for (int64_t r = r0; r < r1; ++r) {
           const uint8_t* row = w.row(r);
           for (int64_t t = 0; t < n_tokens; ++t)
-            y[t * w.rows + r] = kernels::vec_dot(w.type, w.cols, row, scratch + static_cast<size_t>(t) * x_row);
+            y[t * w.rows + r] = dot(w.type, w.cols, row, scratch + static_cast<size_t>(t) * x_row);
         }
       },
       16);

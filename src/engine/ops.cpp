@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "kernels/ggml_order.h"
+
 namespace heft::engine {
 
 void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
@@ -49,8 +51,9 @@ void rope_apply_normal(float* x, const float* cache, int64_t n_rot) {
   for (int64_t i = 0; i < n_rot; i += 2) {
     const float c = cache[i], s = cache[i + 1];
     const float x0 = x[i], x1 = x[i + 1];
-    x[i] = x0 * c - x1 * s;
-    x[i + 1] = x0 * s + x1 * c;
+    // GCC contracts ggml's x0*c - x1*s into one fused multiply-add.
+    x[i] = std::fma(x0, c, -(x1 * s));
+    x[i + 1] = std::fma(x0, s, x1 * c);
   }
 }
 
@@ -78,6 +81,29 @@ void softmax(float* x, int64_t n) {
 }
 
 float silu(float x) { return x / (1.0f + std::exp(-x)); }
+
+void softmax_ggml(float* x, int64_t n, int64_t n_pad) {
+  float max = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) max = std::fmax(max, x[i]);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n_pad; i += 16) {
+    float chunk[16];
+    for (int l = 0; l < 16; ++l) {
+      const int64_t k = i + l;
+      chunk[l] = k < n ? kernels::ggml_order::expf(x[k] - max) : 0.0f;
+      x[k] = chunk[l];
+    }
+    sum += static_cast<double>(kernels::ggml_order::reduce_add16(chunk));
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void swiglu_ggml(float* gate, const float* up, int64_t n) {
+  const int64_t simd = n & ~int64_t{15};
+  for (int64_t i = 0; i < simd; ++i) gate[i] = kernels::ggml_order::silu(gate[i]) * up[i];
+  for (int64_t i = simd; i < n; ++i) gate[i] = silu(gate[i]) * up[i];
+}
 
 float gelu_tanh(float x) {
   constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
