@@ -270,20 +270,26 @@ float vec_dot_q6_K_q8_K(int64_t n, const void* w, const void* x) {
   const auto* b = static_cast<const BlockQ8_K*>(x);
   float sumf = 0;
   for (int64_t i = 0; i < n / kQK_K; ++i) {
-    int isum = 0;
-    for (int sb = 0; sb < 16; ++sb) {
-      // Weight e = 128h + 32k + l: low nibble in ql[64h + l + 32(k&1)] (high nibble when k >= 2),
-      // top bits at 2k of qh[32h + l].
-      int dot = 0;
-      for (int t = 0; t < 16; ++t) {
-        const int e = 16 * sb + t;
-        const int h = e / 128, k = (e / 32) % 4, l = e % 32;
-        const int lo = (a[i].ql[64 * h + l + 32 * (k & 1)] >> (4 * (k / 2))) & 0xf;
-        const int hi = (a[i].qh[32 * h + l] >> (2 * k)) & 3;
-        dot += b[i].qs[e] * ((lo | hi << 4) - 32);
+    int dot[16] = {};  // per sub-block of 16
+    for (int h = 0; h < 2; ++h) {
+      const uint8_t* ql = a[i].ql + 64 * h;
+      const uint8_t* qh = a[i].qh + 32 * h;
+      const int8_t* q8 = b[i].qs + 128 * h;
+      // Weight 128h + 32k + l: low nibble of ql[l + 32(k&1)] (high nibble for k >= 2), bits 2k of qh[l].
+      for (int l = 0; l < 32; ++l) {
+        const int q1 = ((ql[l] & 0xf) | ((qh[l] >> 0) & 3) << 4) - 32;
+        const int q2 = ((ql[l + 32] & 0xf) | ((qh[l] >> 2) & 3) << 4) - 32;
+        const int q3 = ((ql[l] >> 4) | ((qh[l] >> 4) & 3) << 4) - 32;
+        const int q4 = ((ql[l + 32] >> 4) | ((qh[l] >> 6) & 3) << 4) - 32;
+        const int sb = 8 * h + l / 16;
+        dot[sb + 0] += q8[l] * q1;
+        dot[sb + 2] += q8[l + 32] * q2;
+        dot[sb + 4] += q8[l + 64] * q3;
+        dot[sb + 6] += q8[l + 96] * q4;
       }
-      isum += a[i].scales[sb] * dot;
     }
+    int isum = 0;
+    for (int sb = 0; sb < 16; ++sb) isum += a[i].scales[sb] * dot[sb];
     const float d = fp16_to_fp32(a[i].d) * b[i].d;
     sumf += d * static_cast<float>(isum);
   }

@@ -37,6 +37,38 @@ inline std::vector<float> gaussian_data(size_t n, uint32_t seed, float scale = 1
   return v;
 }
 
+// 8 rows of 512 covering the quantizers' special cases, built from integers only
+// (bit-identical everywhere): 0 gaussian, 1 small gaussian, 2 gaussian with every
+// fifth group of 16 zero, 3 gaussian with every third block of 32 constant, 4 half
+// integers (rounding ties), 5 positive only, 6 small values with outliers, 7 zeros.
+inline constexpr int64_t kGoldenRowLen = 512, kGoldenRows = 8;
+inline std::vector<float> golden_input() {
+  const auto g = gaussian_data(kGoldenRowLen * kGoldenRows, 20240601);
+  std::vector<float> v(g.size());
+  for (int64_t r = 0; r < kGoldenRows; ++r) {
+    for (int64_t i = 0; i < kGoldenRowLen; ++i) {
+      const float x = g[r * kGoldenRowLen + i];
+      float& y = v[r * kGoldenRowLen + i];
+      switch (r) {
+        case 0: y = x; break;
+        case 1: y = x * 0.001f; break;
+        case 2: y = (i / 16) % 5 == 0 ? 0.f : x; break;
+        case 3: y = (i / 32) % 3 == 0 ? 1.25f : x; break;
+        case 4: y = static_cast<float>(static_cast<int>(x * 4)) * 0.5f; break;
+        case 5: y = x < 0 ? -x : x; break;
+        case 6: y = i % 37 == 0 ? x * 100 : x * 0.01f; break;
+        default: y = 0; break;
+      }
+    }
+  }
+  return v;
+}
+inline std::vector<float> golden_importance() {
+  std::vector<float> w(kGoldenRowLen);
+  for (int64_t i = 0; i < kGoldenRowLen; ++i) w[i] = static_cast<float>(1 + (i * 37) % 101) / 16.0f;
+  return w;
+}
+
 // FNV-1a, 64-bit.
 inline uint64_t fnv1a(const void* data, size_t n) {
   uint64_t h = 0xcbf29ce484222325ull;
