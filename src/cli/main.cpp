@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
     auto subs = app.get_subcommands({});
     if (subs.size() > before) commands.emplace_back(subs.back(), std::move(a));
   };
+  add(add_run);
+  add(add_chat);
+  add(add_perplexity);
   add(add_inspect);
   add(add_tokenize);
   add(add_detokenize);

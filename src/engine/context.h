@@ -1,6 +1,7 @@
 #pragma once
 // One sequence's state: KV cache, position, scratch buffers (allocated once at
 // creation; nothing is allocated per token) and the logits of the last decode.
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -41,6 +42,8 @@ class Context {
   unsigned n_threads() const { return pool_.size(); }
 
   void clear() { n_past_ = 0; }
+  // Forgets everything after the first n positions (their cache entries are reused).
+  void truncate(int64_t n) { n_past_ = std::clamp<int64_t>(n, 0, n_past_); }
   // Context shift: forgets n_discard positions after the first n_keep and moves
   // the rest down, re-rotating their keys, as llama.cpp's context shift does.
   void shift(int64_t n_keep, int64_t n_discard);
