@@ -118,15 +118,17 @@ int run_chat(const ChatArgs& a) {
   const std::string path = a.model.empty() ? default_model_path() : a.model;
   auto loaded = load_model_and_tokenizer(path);
   if (!loaded) return report(loaded.error());
-  auto set = chat::load_templates(path);
-  if (!set) return report(set.error());
+  // The model's templates and special-token texts (a model may have the latter only).
+  auto loaded_set = chat::load_templates(path);
+  const chat::TemplateSet set =
+      loaded_set ? *loaded_set : chat::templates_from_metadata(loaded->model->file.metadata, path);
   std::string source;
   if (!a.template_file.empty()) {
     auto text = util::read_file(a.template_file);
     if (!text) return report(text.error());
     source = *text;
   } else {
-    auto chosen = set->select(a.template_name, false);
+    auto chosen = set.select(a.template_name, false);
     if (!chosen) return report(util::Error("this model has no chat template; give one with --template FILE.jinja, or use heft run", path));
     source = chosen->second;
   }
@@ -139,7 +141,7 @@ int run_chat(const ChatArgs& a) {
   auto sparams = a.sampling.params(loaded->model->file.metadata, (*ctx)->n_vocab());
   if (!sparams) return report(sparams.error());
   engine::Sampler sampler(*sparams, (*ctx)->n_vocab());
-  ChatSession session(a, *loaded, **ctx, sampler, std::move(*tmpl), set->special_tokens);
+  ChatSession session(a, *loaded, **ctx, sampler, std::move(*tmpl), set.special_tokens);
 
   const bool tty = isatty(STDIN_FILENO) == 1;
   if (tty) std::fprintf(stderr, "heft chat: /reset, /system TEXT, /save FILE, /load FILE, /quit\n");
