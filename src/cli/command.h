@@ -17,6 +17,12 @@ Action add_inspect(CLI::App& app);     // inspect.cpp
 Action add_tokenize(CLI::App& app);    // tokenize.cpp
 Action add_detokenize(CLI::App& app);  // detokenize.cpp
 Action add_template(CLI::App& app);    // template.cpp
+Action add_synth(CLI::App& app);       // synth.cpp
+Action add_convert(CLI::App& app);     // convert.cpp
+Action add_quantize(CLI::App& app);    // convert.cpp
+Action add_run(CLI::App& app);         // run.cpp
+Action add_chat(CLI::App& app);        // chat.cpp
+Action add_perplexity(CLI::App& app);  // perplexity.cpp
 
 // Prints "heft: FILE: at byte N: MESSAGE" on one line to stderr; returns 1.
 int report(const util::Error& e);

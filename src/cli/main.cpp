@@ -30,10 +30,16 @@ int main(int argc, char** argv) {
     auto subs = app.get_subcommands({});
     if (subs.size() > before) commands.emplace_back(subs.back(), std::move(a));
   };
+  add(add_run);
+  add(add_chat);
+  add(add_perplexity);
   add(add_inspect);
   add(add_tokenize);
   add(add_detokenize);
   add(add_template);
+  add(add_convert);
+  add(add_quantize);
+  add(add_synth);
 
   try {
     app.parse(argc, argv);

@@ -26,12 +26,13 @@ struct Kernels {
   QuantizeFn from_float = nullptr;                 // as an activation format (ggml-cpu from_float on x86)
   GgmlType dot_type = GgmlType::F32;               // vec_dot_type
   VecDotFn vec_dot = nullptr;
+  VecDotFn vec_dot_batch = nullptr;                // null: the same order as vec_dot
 };
 
 using enum GgmlType;
 constexpr Kernels kTable[] = {
-    {F32, dequantize_row_f32, quantize_row_f32, nullptr, quantize_row_f32, F32, vec_dot_f32},
-    {F16, dequantize_row_f16, quantize_row_f16, nullptr, quantize_row_f16, F16, vec_dot_f16},
+    {F32, dequantize_row_f32, quantize_row_f32, nullptr, quantize_row_f32, F32, vec_dot_f32, vec_dot_f32_batch},
+    {F16, dequantize_row_f16, quantize_row_f16, nullptr, quantize_row_f16, F16, vec_dot_f16, vec_dot_f16_batch},
     {BF16, dequantize_row_bf16, quantize_row_bf16, nullptr, quantize_row_bf16, BF16, vec_dot_bf16},
     {Q4_0, dequantize_row_q4_0, quantize_row_q4_0_ref, quantize_row_q4_0_imatrix, nullptr, Q8_0, vec_dot_q4_0_q8_0},
     {Q4_1, dequantize_row_q4_1, quantize_row_q4_1_ref, quantize_row_q4_1_imatrix, nullptr, Q8_1, vec_dot_q4_1_q8_1},
@@ -132,6 +133,12 @@ float vec_dot(GgmlType weight, int64_t n, const void* w, const void* x) {
   const Kernels* k = find(weight);
   if (!k || !k->vec_dot) unsupported("vec_dot", weight);
   return k->vec_dot(n, w, x);
+}
+
+float vec_dot_batch(GgmlType weight, int64_t n, const void* w, const void* x) {
+  const Kernels* k = find(weight);
+  if (!k || !k->vec_dot) unsupported("vec_dot", weight);
+  return k->vec_dot_batch ? k->vec_dot_batch(n, w, x) : k->vec_dot(n, w, x);
 }
 
 }  // namespace heft::kernels

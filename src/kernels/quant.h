@@ -39,7 +39,11 @@ GgmlType vec_dot_type(GgmlType weight);
 void quantize_activations(GgmlType act_type, const float* x, void* dst, int64_t n);
 
 // Dot product of one weight row (n elements of `weight`) with activations already
-// in vec_dot_type(weight).
+// in vec_dot_type(weight), summed in the order ggml's x86 build uses for one
+// token (ggml_vec_dot_*).
 float vec_dot(GgmlType weight, int64_t n, const void* w, const void* x);
+// The same product in the order ggml uses for prompt batches (llamafile's
+// tinyBLAS for F32/F16 rows that are a multiple of 16 long; otherwise as vec_dot).
+float vec_dot_batch(GgmlType weight, int64_t n, const void* w, const void* x);
 
 }  // namespace heft::kernels

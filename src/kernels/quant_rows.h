@@ -67,6 +67,8 @@ void quantize_row_q8_1_x86(const float* x, void* dst, int64_t n);
 // ---- scalar reference dot products: one weight row with activations ----
 float vec_dot_f32(int64_t n, const void* w, const void* x);
 float vec_dot_f16(int64_t n, const void* w, const void* x);
+float vec_dot_f32_batch(int64_t n, const void* w, const void* x);
+float vec_dot_f16_batch(int64_t n, const void* w, const void* x);
 float vec_dot_bf16(int64_t n, const void* w, const void* x);
 float vec_dot_q4_0_q8_0(int64_t n, const void* w, const void* x);
 float vec_dot_q4_1_q8_1(int64_t n, const void* w, const void* x);

@@ -6,10 +6,12 @@
 // ggml's scalar ggml_vec_dot_f16/f32 do. ggml's SIMD kernels sum in other
 // orders, so they agree with these to rounding, not bit for bit; heft's own
 // SIMD kernels are held to these within stated tolerances.
+#include <cmath>
 #include <cstring>
 
 #include "kernels/blocks.h"
 #include "kernels/fp16.h"
+#include "kernels/ggml_order.h"
 #include "kernels/quant_k_common.h"
 #include "kernels/quant_nonlinear.h"
 #include "kernels/quant_rows.h"
@@ -32,23 +34,23 @@ uint32_t load_qh(const uint8_t* qh) {
 
 // ---------------------------------------------------------------- float types
 
+// F32 and F16 follow ggml's AVX-512 summation order (kernels/ggml_order.h).
 float vec_dot_f32(int64_t n, const void* w, const void* x) {
-  const auto* a = static_cast<const uint8_t*>(w);
-  const auto* b = static_cast<const uint8_t*>(x);
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    float u, v;
-    std::memcpy(&u, a + 4 * i, 4);
-    std::memcpy(&v, b + 4 * i, 4);
-    sum += static_cast<double>(u * v);
-  }
-  return static_cast<float>(sum);
+  return ggml_order::dot_f32(static_cast<const float*>(w), static_cast<const float*>(x), n);
+}
+
+float vec_dot_f32_batch(int64_t n, const void* w, const void* x) {
+  if (n % 16 != 0) return vec_dot_f32(n, w, x);
+  return ggml_order::dot_f32_batch(static_cast<const float*>(w), static_cast<const float*>(x), n);
 }
 
 float vec_dot_f16(int64_t n, const void* w, const void* x) {
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(fp16_to_fp32(load_u16(w, i)) * fp16_to_fp32(load_u16(x, i)));
-  return static_cast<float>(sum);
+  return ggml_order::dot_f16(static_cast<const uint16_t*>(w), static_cast<const uint16_t*>(x), n);
+}
+
+float vec_dot_f16_batch(int64_t n, const void* w, const void* x) {
+  if (n % 16 != 0) return vec_dot_f16(n, w, x);
+  return ggml_order::dot_f16_batch(static_cast<const uint16_t*>(w), static_cast<const uint16_t*>(x), n);
 }
 
 float vec_dot_bf16(int64_t n, const void* w, const void* x) {
@@ -126,16 +128,23 @@ float vec_dot_q5_1_q8_1(int64_t n, const void* w, const void* x) {
   return sumf;
 }
 
+// As ggml's x86 kernels (vec_dot and tinyBLAS alike): eight lanes, each the
+// integer sum of four adjacent products, scaled and accumulated with a fused
+// multiply-add per block, then summed horizontally. Q8_0 models feed these
+// results back into quantized activations, so llama.cpp's exact order matters.
 float vec_dot_q8_0_q8_0(int64_t n, const void* w, const void* x) {
   const auto* a = static_cast<const BlockQ8_0*>(w);
   const auto* b = static_cast<const BlockQ8_0*>(x);
-  float sumf = 0;
+  float acc[8] = {};
   for (int64_t i = 0; i < n / kQK; ++i) {
-    int sumi = 0;
-    for (int j = 0; j < kQK; ++j) sumi += a[i].qs[j] * b[i].qs[j];
-    sumf += static_cast<float>(sumi) * (fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d));
+    const float d = fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d);
+    for (int lane = 0; lane < 8; ++lane) {
+      int sumi = 0;
+      for (int j = 4 * lane; j < 4 * lane + 4; ++j) sumi += a[i].qs[j] * b[i].qs[j];
+      acc[lane] = std::fma(d, static_cast<float>(sumi), acc[lane]);
+    }
   }
-  return sumf;
+  return ggml_order::hsum8(acc);
 }
 
 float vec_dot_iq4_nl_q8_0(int64_t n, const void* w, const void* x) {

@@ -1,0 +1,55 @@
+#include "cli/model_options.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "formats/open_model.h"
+
+namespace heft::cli {
+
+util::Result<LoadedModel> load_model_and_tokenizer(const std::string& path) {
+  auto mf = HEFT_TRY(formats::open_model(path));
+  LoadedModel out;
+  out.tokenizer = HEFT_TRY(tokenizer::load_tokenizer(mf));
+  out.model = HEFT_TRY(model::load_model(std::move(mf)));
+  if (out.tokenizer->n_vocab() != out.model->hp.n_vocab)
+    return util::fail("the tokenizer has " + std::to_string(out.tokenizer->n_vocab()) + " tokens but the model " +
+                          std::to_string(out.model->hp.n_vocab),
+                      path);
+  return out;
+}
+
+void ContextOptions::add_to(CLI::App* cmd) {
+  cmd->add_option("-c,--ctx-size", n_ctx, "Context size in tokens (default: the model's, at most 4096)");
+  cmd->add_option("-t,--threads", threads, "Threads (default: all cores)");
+  cmd->add_option("--cache-type", cache_type, "KV cache type: f16 or f32")->capture_default_str();
+  cmd->add_option("-b,--batch-size", n_batch, "Prompt tokens per forward pass")->capture_default_str();
+}
+
+util::Result<engine::ContextParams> ContextOptions::params() const {
+  engine::ContextParams p;
+  p.n_ctx = n_ctx;
+  p.n_threads = threads;
+  p.n_batch = n_batch;
+  if (cache_type == "f16") p.cache_type = engine::CacheType::F16;
+  else if (cache_type == "f32") p.cache_type = engine::CacheType::F32;
+  else return util::fail("--cache-type must be f16 or f32, not '" + cache_type + "'");
+  if (n_ctx < 0) return util::fail("--ctx-size must not be negative");
+  if (n_batch <= 0) return util::fail("--batch-size must be positive");
+  return p;
+}
+
+std::string default_model_path() {
+  // Next to the binary's source tree (build/heft → models/), else the working directory.
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path()) {
+    fs::path candidate = dir / "models" / "tinystories-656k-q8_0.gguf";
+    if (fs::exists(candidate, ec)) return candidate.string();
+  }
+  return "models/tinystories-656k-q8_0.gguf";
+}
+
+}  // namespace heft::cli

@@ -1,0 +1,35 @@
+#pragma once
+// What run, chat and perplexity share: opening a model with its tokenizer, and
+// the context options (-c, -t, --cache-type, --batch-size).
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/command.h"
+#include "engine/context.h"
+#include "model/model.h"
+#include "tokenizer/tokenizer.h"
+
+namespace heft::cli {
+
+struct LoadedModel {
+  std::unique_ptr<model::Model> model;
+  std::optional<tokenizer::Tokenizer> tokenizer;
+};
+
+util::Result<LoadedModel> load_model_and_tokenizer(const std::string& path);
+
+struct ContextOptions {
+  int64_t n_ctx = 0;
+  unsigned threads = 0;
+  std::string cache_type = "f16";
+  int64_t n_batch = 512;
+
+  void add_to(CLI::App* cmd);
+  util::Result<engine::ContextParams> params() const;
+};
+
+// The model path default when none is given: the demo model in this repository.
+std::string default_model_path();
+
+}  // namespace heft::cli

@@ -1,0 +1,103 @@
+// `heft run MODEL -p PROMPT`: streams only the generated text to stdout.
+#include <fmt/format.h>
+
+#include <cstdio>
+
+#include "cli/command.h"
+#include "cli/model_options.h"
+#include "cli/sampling_options.h"
+#include "engine/generate.h"
+#include "util/json.h"
+#include "util/mapped_file.h"
+
+namespace heft::cli {
+
+namespace {
+
+struct RunArgs {
+  std::string model, prompt, prompt_file;
+  int64_t n_predict = -1;
+  std::vector<std::string> stop;
+  bool json = false, ignore_eos = false, context_shift = false, parse_special = false, no_bos = false;
+  ContextOptions ctx;
+  SamplingOptions sampling;
+};
+
+util::Json ids_json(std::span<const int32_t> ids) {
+  util::Json a = util::Json::array();
+  for (int32_t id : ids) a.push_back(util::Json(int64_t{id}));
+  return a;
+}
+
+int run(const RunArgs& a) {
+  std::string prompt = a.prompt;
+  if (!a.prompt_file.empty()) {
+    auto text = util::read_file(a.prompt_file);
+    if (!text) return report(text.error());
+    prompt = *text;
+  }
+  auto loaded = load_model_and_tokenizer(a.model.empty() ? default_model_path() : a.model);
+  if (!loaded) return report(loaded.error());
+  const tokenizer::Tokenizer& tok = *loaded->tokenizer;
+  auto cparams = a.ctx.params();
+  if (!cparams) return report(cparams.error());
+  auto ctx = engine::Context::create(*loaded->model, *cparams);
+  if (!ctx) return report(ctx.error());
+  auto sparams = a.sampling.params(loaded->model->file.metadata, (*ctx)->n_vocab());
+  if (!sparams) return report(sparams.error());
+  engine::Sampler sampler(*sparams, (*ctx)->n_vocab());
+
+  std::vector<int32_t> ids = tok.encode(prompt, {.add_special = !a.no_bos, .parse_special = a.parse_special});
+  engine::GenerateParams gp{.max_tokens = a.n_predict, .stop = a.stop, .ignore_eog = a.ignore_eos,
+                            .context_shift = a.context_shift};
+  auto on_text = [&](std::string_view piece) {
+    if (a.json) return;
+    std::fwrite(piece.data(), 1, piece.size(), stdout);
+    std::fflush(stdout);
+  };
+  auto r = engine::generate(**ctx, sampler, tok, ids, gp, on_text);
+  if (!r) return report(r.error());
+  if (a.json) {
+    util::Json doc = util::Json::object();
+    doc.set("prompt_tokens", ids_json(ids));
+    doc.set("tokens", ids_json(r->tokens));
+    doc.set("text", util::Json(r->text));
+    doc.set("stop_reason", util::Json(std::string(engine::stop_reason_name(r->stop_reason))));
+    doc.set("seed", util::Json(sparams->seed));
+    util::Json t = util::Json::object();
+    t.set("prompt_ms", util::Json(r->timings.prompt_ms));
+    t.set("prompt_tokens_per_second", util::Json(r->timings.prompt_tokens_per_second()));
+    t.set("generation_ms", util::Json(r->timings.generation_ms));
+    t.set("generation_tokens_per_second", util::Json(r->timings.generation_tokens_per_second()));
+    doc.set("timings", std::move(t));
+    fmt::print("{}\n", doc.dump(2));
+  }
+  return 0;
+}
+
+}  // namespace
+
+Action add_run(CLI::App& app) {
+  auto a = std::make_shared<RunArgs>();
+  auto* cmd = app.add_subcommand("run", "Generate text from a prompt; only the generated text goes to stdout");
+  cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin (default: the demo model)");
+  cmd->add_option("-m,--model", a->model, "Same as MODEL");
+  cmd->add_option("-p,--prompt", a->prompt, "The prompt text");
+  cmd->add_option("-f,--file", a->prompt_file, "Read the prompt from a file (its bytes exactly)");
+  cmd->add_option("-n,--n-predict", a->n_predict, "Tokens to generate; -1: until the model stops or the context is full")
+      ->capture_default_str();
+  cmd->add_option("--stop", a->stop, "Stop when this text appears (repeatable; not printed)");
+  cmd->add_flag("--ignore-eos", a->ignore_eos, "Keep going past end-of-generation tokens");
+  cmd->add_flag("--context-shift", a->context_shift,
+                "When the context is full, drop the older half (after the BOS) and continue, instead of stopping");
+  cmd->add_flag("--parse-special", a->parse_special, "Turn special-token text in the prompt (e.g. <|im_start|>) into those tokens");
+  cmd->add_flag("--no-bos", a->no_bos, "Do not add the BOS (or other) tokens the model adds to a prompt");
+  cmd->add_flag("--json", a->json,
+                "Print one JSON document instead: prompt_tokens, tokens, text, stop_reason (eog, stop, max_tokens, "
+                "length), seed, timings");
+  a->ctx.add_to(cmd);
+  a->sampling.add_to(cmd);
+  return [a] { return run(*a); };
+}
+
+}  // namespace heft::cli

@@ -1,0 +1,68 @@
+#include "convert/gguf_export.h"
+
+#include "convert/tensor_stream.h"
+#include "formats/gguf_reader.h"
+#include "formats/gguf_writer.h"
+#include "kernels/quant.h"
+#include "model/hparams.h"
+#include "util/log.h"
+#include "util/progress.h"
+#include "util/thread_pool.h"
+
+namespace heft::convert {
+
+using formats::MetaValue;
+
+util::Result<void> export_gguf(const formats::ModelFile& src, const std::string& out_path, const ExportOptions& opt) {
+  formats::Metadata md = src.metadata;
+  if (!opt.vocab_from.empty()) {
+    auto vocab = HEFT_TRY(formats::read_gguf(opt.vocab_from));
+    for (const auto& [k, v] : vocab.metadata.entries())
+      if (k.starts_with("tokenizer.")) md.set(k, v);
+  }
+  if (!md.contains("tokenizer.ggml.model"))
+    util::warn("{} has no tokenizer; llama.cpp will not load the output (pass --vocab FILE.gguf)", src.path);
+
+  std::vector<TensorDesc> descs;
+  for (const auto& t : src.tensors) descs.push_back({t.name, t.type, t.shape});
+  std::vector<formats::GgmlType> types;
+  if (opt.type) {
+    PolicyOptions po;
+    if (auto hp = model::read_hparams(md)) po = {.n_head = hp->n_head, .n_head_kv = hp->n_head_kv};
+    types = choose_tensor_types(*opt.type, descs, po);
+    md.set("general.file_type", MetaValue::u32(opt.type->id));
+    if (formats::type_traits(opt.type->base)->quantized) md.set("general.quantization_version", MetaValue::u32(2));
+    bool requantizing = false;
+    for (size_t i = 0; i < descs.size(); ++i)
+      requantizing |= types[i] != descs[i].source_type && formats::type_traits(descs[i].source_type)->quantized;
+    if (requantizing) util::warn("re-quantizing already quantized tensors loses quality; start from F32/F16/BF16 weights when you can");
+  } else {
+    for (const auto& d : descs) types.push_back(d.source_type);
+  }
+  std::vector<formats::GgufTensorSpec> specs;
+  for (size_t i = 0; i < descs.size(); ++i) {
+    specs.push_back({descs[i].name, types[i], descs[i].shape});
+    if (types[i] != descs[i].source_type && !kernels::can_dequantize(descs[i].source_type))
+      return util::fail("cannot convert tensor " + descs[i].name + " from " +
+                            std::string(formats::type_name(descs[i].source_type)),
+                        src.path);
+  }
+
+  util::ThreadPool pool(opt.threads);
+  util::Progress progress("convert", specs.size());
+  auto fill = [&](size_t i, const formats::GgufChunkSink& sink) -> util::Result<void> {
+    const formats::TensorInfo& t = src.tensors[i];
+    if (types[i] == t.type) return sink(t.span());
+    const int64_t cols = static_cast<int64_t>(t.shape[0]);
+    const int64_t rows = static_cast<int64_t>(t.elements() / t.shape[0]);
+    return stream_tensor(rows_of(t.type, t.data, cols), rows, cols, types[i], nullptr, sink, pool);
+  };
+  formats::GgufWriteOptions wo;
+  wo.overwrite = opt.overwrite;
+  if (opt.progress) wo.on_tensor_done = [&](size_t done, size_t) { progress.update(done); };
+  HEFT_TRY(formats::write_gguf(out_path, md, specs, fill, wo));
+  progress.finish();
+  return {};
+}
+
+}  // namespace heft::convert

@@ -1,0 +1,99 @@
+#include "engine/context.h"
+
+#include <algorithm>
+
+#include "engine/matmul.h"
+#include "engine/ops.h"
+#include "kernels/quant.h"
+
+namespace heft::engine {
+
+util::Result<std::unique_ptr<Context>> Context::create(const model::Model& model, const ContextParams& params) {
+  int64_t n_ctx = params.n_ctx;
+  if (n_ctx <= 0) n_ctx = std::min<int64_t>(model.hp.n_ctx_train ? model.hp.n_ctx_train : 4096, 4096);
+  if (n_ctx > (1 << 20)) return util::fail("context size " + std::to_string(n_ctx) + " is too large");
+  if (params.n_batch <= 0) return util::fail("batch size must be positive");
+  return std::unique_ptr<Context>(new Context(model, params, n_ctx));
+}
+
+Context::Context(const model::Model& model, const ContextParams& params, int64_t n_ctx)
+    : model_(model), params_(params),
+      cache_(model.hp.n_layer, n_ctx, int64_t{model.hp.n_head_kv} * model.hp.head_dim_k,
+             int64_t{model.hp.n_head_kv} * model.hp.head_dim_v, params.cache_type),
+      pool_(params.n_threads) {
+  const auto& hp = model.hp;
+  const int64_t B = std::min(params.n_batch, n_ctx);
+  params_.n_batch = B;
+  const int64_t q_dim = int64_t{hp.n_head} * hp.head_dim_k, out_dim = int64_t{hp.n_head} * hp.head_dim_v;
+  const int64_t widest = std::max<int64_t>({hp.n_embd, q_dim, out_dim, hp.n_ff});
+  x_.resize(static_cast<size_t>(B * hp.n_embd));
+  h_.resize(static_cast<size_t>(B * widest));
+  q_.resize(static_cast<size_t>(B * q_dim));
+  k_.resize(static_cast<size_t>(B * cache_.k_dim()));
+  v_.resize(static_cast<size_t>(B * cache_.v_dim()));
+  attn_.resize(static_cast<size_t>(B * out_dim));
+  ffn_a_.resize(static_cast<size_t>(B * std::max<int64_t>(hp.n_ff, hp.n_embd)));
+  ffn_b_.resize(static_cast<size_t>(B * std::max<int64_t>(hp.n_ff, hp.n_embd)));
+  scores_.resize(static_cast<size_t>(pool_.size()) * static_cast<size_t>(scratch_stride()));
+  rope_.resize(static_cast<size_t>(B * hp.n_rot));
+  size_t act = 0;
+  auto need = [&](const model::Weight& w) { act = std::max(act, matmul_scratch_bytes(w, B)); };
+  need(model.output);
+  for (const auto& l : model.layers)
+    for (const model::Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down})
+      if (w->present()) need(*w);
+  act_.resize(act + 64);
+}
+
+int64_t Context::scratch_stride() const {
+  // scores and a value column (floats), then two rows of halves; padded for ggml's 64-wide blocks.
+  return 3 * (cache_.n_ctx() + 64) + std::max<int64_t>(model_.hp.head_dim_k, model_.hp.head_dim_v);
+}
+
+util::Result<void> Context::decode(std::span<const int32_t> tokens, bool all_logits) {
+  if (tokens.empty()) return util::fail("nothing to decode");
+  if (n_past_ + static_cast<int64_t>(tokens.size()) > n_ctx())
+    return util::fail("the context is full (" + std::to_string(n_ctx()) + " tokens)");
+  for (int32_t t : tokens)
+    if (t < 0 || t >= n_vocab()) return util::fail("token id " + std::to_string(t) + " is outside the vocabulary");
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  n_logits_ = all_logits ? n : 1;
+  if (logits_.size() < static_cast<size_t>(n_logits_ * n_vocab())) logits_.resize(static_cast<size_t>(n_logits_ * n_vocab()));
+  for (int64_t start = 0; start < n; start += params_.n_batch) {
+    const int64_t len = std::min(params_.n_batch, n - start);
+    const bool last_chunk = start + len == n;
+    float* out = all_logits ? logits_.data() + start * n_vocab() : (last_chunk ? logits_.data() : nullptr);
+    forward(tokens.data() + start, len, all_logits, out);
+  }
+  return {};
+}
+
+void Context::shift(int64_t n_keep, int64_t n_discard) {
+  n_keep = std::clamp<int64_t>(n_keep, 0, n_past_);
+  n_discard = std::clamp<int64_t>(n_discard, 0, n_past_ - n_keep);
+  if (n_discard == 0) return;
+  const auto& hp = model_.hp;
+  const int64_t moved = n_past_ - n_keep - n_discard;
+  cache_.move(n_keep + n_discard, n_keep, moved);
+  // Keys carry their position's rotation: rotate them back by n_discard positions.
+  std::vector<float> cache(static_cast<size_t>(hp.n_rot)), row(static_cast<size_t>(cache_.k_dim()));
+  const float* ff = model_.rope_freqs.present() ? reinterpret_cast<const float*>(model_.rope_freqs.data) : nullptr;
+  const float freq_scale = hp.rope_scaling == model::RopeScaling::Linear ? 1.0f / hp.rope_scale_factor : 1.0f;
+  rope_cache(cache.data(), hp.n_rot, static_cast<float>(-n_discard), hp.rope_freq_base, freq_scale, ff);
+  for (int64_t l = 0; l < hp.n_layer; ++l)
+    for (int64_t p = n_keep; p < n_keep + moved; ++p) {
+      void* raw = cache_.k_row_mut(l, p);
+      if (cache_.type() == CacheType::F32) std::copy_n(static_cast<float*>(raw), row.size(), row.data());
+      else
+        for (size_t i = 0; i < row.size(); ++i) row[i] = kernels::fp16_to_fp32(static_cast<uint16_t*>(raw)[i]);
+      for (int64_t h = 0; h < hp.n_head_kv; ++h) {
+        float* head = row.data() + h * hp.head_dim_k;
+        if (model_.spec->positions == model::Positions::RopeNeox) rope_apply_neox(head, cache.data(), hp.n_rot);
+        else rope_apply_normal(head, cache.data(), hp.n_rot);
+      }
+      cache_.store_k(l, p, row.data());
+    }
+  n_past_ -= n_discard;
+}
+
+}  // namespace heft::engine

@@ -1,0 +1,67 @@
+#pragma once
+// The generation loop: the prompt as one batch, then sample, decode one
+// token, stream its text, until an end-of-generation token, a stop string, the
+// token limit or a full context (or shift the context and go on, if asked).
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/context.h"
+#include "engine/sampler.h"
+#include "tokenizer/tokenizer.h"
+#include "util/error.h"
+
+namespace heft::engine {
+
+enum class StopReason { EndOfGeneration, StopString, MaxTokens, ContextFull };
+// "eog", "stop", "max_tokens", "length" (the context is full).
+std::string_view stop_reason_name(StopReason r);
+
+struct GenerateParams {
+  int64_t max_tokens = -1;           // -1: until another reason stops it
+  std::vector<std::string> stop;     // stop strings (not part of the output)
+  bool ignore_eog = false;
+  bool context_shift = false;        // when full, drop half of what follows n_keep and go on
+  int64_t n_keep = -1;               // tokens kept at the start on a shift; -1: the BOS only
+};
+
+struct Timings {
+  double prompt_ms = 0, generation_ms = 0;
+  int64_t prompt_tokens = 0, generated_tokens = 0;
+  double prompt_tokens_per_second() const { return prompt_ms > 0 ? prompt_tokens * 1000.0 / prompt_ms : 0; }
+  double generation_tokens_per_second() const {
+    return generation_ms > 0 ? generated_tokens * 1000.0 / generation_ms : 0;
+  }
+};
+
+struct GenerateResult {
+  std::vector<int32_t> tokens;  // generated ids (a stop string's tokens included)
+  std::string text;             // generated text, up to a stop string
+  StopReason stop_reason = StopReason::MaxTokens;
+  Timings timings;
+};
+
+// Decodes `prompt` after what `ctx` already holds, then generates. on_text
+// receives each piece of final text as it is known (valid UTF-8; text that
+// might start a stop string is held back until it is clear).
+util::Result<GenerateResult> generate(Context& ctx, Sampler& sampler, const tokenizer::Tokenizer& tok,
+                                      std::span<const int32_t> prompt, const GenerateParams& params,
+                                      const std::function<void(std::string_view)>& on_text = {});
+
+// Holds back text that could be the start of a stop string.
+class StopMatcher {
+ public:
+  explicit StopMatcher(std::vector<std::string> stops) : stops_(std::move(stops)) {}
+  // Adds text; returns what is safe to emit now. Sets `stopped` when a stop string completed.
+  std::string feed(std::string_view text, bool& stopped);
+  std::string flush();  // at the end: whatever was held back
+
+ private:
+  std::vector<std::string> stops_;
+  std::string held_;
+};
+
+}  // namespace heft::engine

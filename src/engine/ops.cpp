@@ -1,0 +1,114 @@
+#include "engine/ops.h"
+
+#include <cmath>
+
+#include "kernels/ggml_order.h"
+
+namespace heft::engine {
+
+void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);
+  const float mean = static_cast<float>(sum / static_cast<double>(n));
+  const float scale = 1.0f / std::sqrt(mean + eps);
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * scale;
+  if (w)
+    for (int64_t i = 0; i < n; ++i) y[i] *= w[i];
+}
+
+void layer_norm(const float* x, const float* w, const float* b, float* y, int64_t n, float eps) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += x[i];
+  const float mean = static_cast<float>(sum / static_cast<double>(n));
+  double sum2 = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    float v = x[i] - mean;
+    y[i] = v;
+    sum2 += static_cast<double>(v * v);
+  }
+  const float variance = static_cast<float>(sum2 / static_cast<double>(n));
+  const float scale = 1.0f / std::sqrt(variance + eps);
+  for (int64_t i = 0; i < n; ++i) y[i] *= scale;
+  if (w)
+    for (int64_t i = 0; i < n; ++i) y[i] *= w[i];
+  if (b)
+    for (int64_t i = 0; i < n; ++i) y[i] += b[i];
+}
+
+void rope_cache(float* cache, int64_t n_rot, float pos, float freq_base, float freq_scale, const float* freq_factors) {
+  const float theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(n_rot));
+  float theta = pos;
+  for (int64_t i = 0; i < n_rot; i += 2) {
+    const float ff = freq_factors ? freq_factors[i / 2] : 1.0f;
+    const float t = freq_scale * (theta / ff);
+    cache[i] = std::cos(t);
+    cache[i + 1] = std::sin(t);
+    theta *= theta_scale;
+  }
+}
+
+void rope_apply_normal(float* x, const float* cache, int64_t n_rot) {
+  for (int64_t i = 0; i < n_rot; i += 2) {
+    const float c = cache[i], s = cache[i + 1];
+    const float x0 = x[i], x1 = x[i + 1];
+    // GCC contracts ggml's x0*c - x1*s into one fused multiply-add.
+    x[i] = std::fma(x0, c, -(x1 * s));
+    x[i + 1] = std::fma(x0, s, x1 * c);
+  }
+}
+
+void rope_apply_neox(float* x, const float* cache, int64_t n_rot) {
+  const int64_t half = n_rot / 2;
+  for (int64_t i = 0; i < n_rot; i += 2) {
+    const float c = cache[i], s = cache[i + 1];
+    const float x0 = x[i / 2], x1 = x[i / 2 + half];
+    x[i / 2] = x0 * c - x1 * s;
+    x[i / 2 + half] = x0 * s + x1 * c;
+  }
+}
+
+void softmax(float* x, int64_t n) {
+  float max = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) max = std::fmax(max, x[i]);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) {
+    float e = (x[i] == -INFINITY) ? 0.0f : std::exp(x[i] - max);
+    x[i] = e;
+    sum += static_cast<double>(e);
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+float silu(float x) { return x / (1.0f + std::exp(-x)); }
+
+void softmax_ggml(float* x, int64_t n, int64_t n_pad) {
+  float max = -INFINITY;
+  for (int64_t i = 0; i < n; ++i) max = std::fmax(max, x[i]);
+  double sum = 0.0;
+  for (int64_t i = 0; i < n_pad; i += 16) {
+    float chunk[16];
+    for (int l = 0; l < 16; ++l) {
+      const int64_t k = i + l;
+      chunk[l] = k < n ? kernels::ggml_order::expf(x[k] - max) : 0.0f;
+      x[k] = chunk[l];
+    }
+    sum += static_cast<double>(kernels::ggml_order::reduce_add16(chunk));
+  }
+  const float inv = static_cast<float>(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void swiglu_ggml(float* gate, const float* up, int64_t n) {
+  const int64_t simd = n & ~int64_t{15};
+  for (int64_t i = 0; i < simd; ++i) gate[i] = kernels::ggml_order::silu(gate[i]) * up[i];
+  for (int64_t i = simd; i < n; ++i) gate[i] = silu(gate[i]) * up[i];
+}
+
+float gelu_tanh(float x) {
+  constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f;
+  constexpr float kCoef = 0.044715f;
+  return 0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kCoef * x * x)));
+}
+
+}  // namespace heft::engine

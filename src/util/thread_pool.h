@@ -1,0 +1,44 @@
+#pragma once
+// One pool of persistent worker threads, created once. parallel_for splits a
+// range into one contiguous slice per thread (the same split for the same
+// sizes), so results never depend on scheduling; workers spin briefly before
+// sleeping, so per-token dispatch costs microseconds, not a thread start.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace heft::util {
+
+class ThreadPool {
+ public:
+  explicit ThreadPool(unsigned n_threads);  // 0: all logical cores
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+
+  unsigned size() const { return n_threads_; }
+
+  // Calls fn(begin, end, thread_index) on [0, n) split into size() slices
+  // (slice boundaries rounded to multiples of `grain`). Blocks until all are done.
+  void parallel_for(int64_t n, const std::function<void(int64_t, int64_t, unsigned)>& fn, int64_t grain = 1);
+
+ private:
+  void worker(unsigned index);
+  void run_slice(unsigned index);
+
+  unsigned n_threads_;
+  std::vector<std::thread> threads_;
+  const std::function<void(int64_t, int64_t, unsigned)>* job_ = nullptr;
+  int64_t job_n_ = 0, job_grain_ = 1;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<unsigned> pending_{0};
+  std::atomic<bool> stop_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+};
+
+}  // namespace heft::util

@@ -1,0 +1,61 @@
+// `heft run --temp 0 -n 64` end to end (tokenizer, prompt batch, generation)
+// against llama.cpp's greedy ids in ../shared/golden/prompts-dev.json.
+#include "cli/cli_helpers.h"
+
+using namespace heft;
+
+namespace {
+
+// Generated ids for each dev prompt, with the prompt ids checked on the way.
+std::vector<std::vector<int64_t>> run_all(const std::string& model, const std::string& cache) {
+  util::Json g = test::load_json(test::shared("golden/prompts-dev.json"));
+  std::vector<std::vector<int64_t>> out;
+  for (const auto& p : g.find("prompts")->as_array()) {
+    util::Json r = test::heft_json({"run", test::shared(model), "-p", p.get_string("prompt"), "-n", "64", "--temp", "0",
+                                    "--cache-type", cache, "-t", "2", "--json"});
+    EXPECT_EQ(test::int_list(r.find("prompt_tokens")), test::int_list(p.find("prompt_ids"))) << p.get_string("prompt");
+    EXPECT_EQ(r.get_string("stop_reason"), "max_tokens");
+    out.push_back(test::int_list(r.find("tokens")));
+  }
+  return out;
+}
+
+std::vector<std::vector<int64_t>> golden(const char* key) {
+  util::Json g = test::load_json(test::shared("golden/prompts-dev.json"));
+  std::vector<std::vector<int64_t>> out;
+  for (const auto& p : g.find("prompts")->as_array()) out.push_back(test::int_list(p.find(key)));
+  return out;
+}
+
+}  // namespace
+
+TEST(RunGolden, F32ModelF32CacheEqualsLlamaCpp) {
+  EXPECT_EQ(run_all(test::kTinyF32, "f32"), golden("llama_cpp_f32_exact"));
+}
+
+TEST(RunGolden, Q8ModelF32CacheEqualsLlamaCpp) {
+  EXPECT_EQ(run_all(test::kTinyQ8, "f32"), golden("llama_cpp_q8_0_f32_exact"));
+}
+
+TEST(RunGolden, DefaultF16CacheAtLeastTenOfTwelve) {
+  auto ours = run_all(test::kTinyF32, "f16");
+  auto ref = golden("llama_cpp_f32_kv_f16");
+  int equal = 0;
+  for (size_t i = 0; i < ref.size(); ++i) equal += ours[i] == ref[i];
+  EXPECT_GE(equal, 10);
+}
+
+TEST(RunGolden, PerplexityEqualsLlamaPerplexity) {
+  util::Json g = test::load_json(test::shared("golden/perplexity.json"));
+  const util::Json& results = *g.find("results");
+  for (auto [file, key] : {std::pair{test::kTinyF32, "tinystories-656k-f32"}, std::pair{test::kTinyQ8, "tinystories-656k-q8_0"}}) {
+    for (auto [cache, setting, tol] : {std::tuple{"f32", "F32_kv_f32_fa_off", 1e-4}, std::tuple{"f16", "default", 1e-3}}) {
+      util::Json r = test::heft_json({"perplexity", test::shared(file), "-f", test::shared("golden/story-dev.txt"), "-c",
+                                      "128", "--cache-type", cache, "--json"});
+      const double ref = results.find(key)->find(setting)->get_double("ppl", 0);
+      EXPECT_NEAR(r.get_double("perplexity", 0) / ref, 1.0, tol) << file << " " << setting;
+      EXPECT_EQ(r.get_int("chunks", 0), results.find(key)->find(setting)->get_int("chunks", -1));
+      EXPECT_EQ(r.get_int("tokens_scored", 0), 8 * 63);
+    }
+  }
+}
