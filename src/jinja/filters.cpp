@@ -11,6 +11,7 @@
 #include "jinja/interpreter.h"
 #include "jinja/methods.h"
 #include "jinja/operators.h"
+#include "jinja/sort.h"
 #include "jinja/strformat.h"
 #include "jinja/strings.h"
 #include "jinja/unicode.h"
@@ -20,26 +21,6 @@ namespace heft::jinja {
 namespace {
 
 using util::Result;
-
-// Stable merge sort whose comparison may fail (Python raises on `1 < "a"`).
-template <class T, class Cmp>
-Result<void> stable_sort(std::vector<T>& v, Cmp cmp) {
-  std::vector<T> tmp(v.size());
-  for (size_t width = 1; width < v.size(); width *= 2) {
-    for (size_t lo = 0; lo < v.size(); lo += 2 * width) {
-      size_t mid = std::min(lo + width, v.size()), hi = std::min(lo + 2 * width, v.size());
-      size_t i = lo, j = mid, k = lo;
-      while (i < mid && j < hi) {
-        int c = HEFT_TRY(cmp(v[j], v[i]));
-        tmp[k++] = c < 0 ? std::move(v[j++]) : std::move(v[i++]);
-      }
-      while (i < mid) tmp[k++] = std::move(v[i++]);
-      while (j < hi) tmp[k++] = std::move(v[j++]);
-    }
-    std::swap(v, tmp);
-  }
-  return {};
-}
 
 // Jinja2's soft_str: Markup stays Markup, anything else becomes str().
 Result<Value> soft_str(Interpreter& in, const Value& v) {

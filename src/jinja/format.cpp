@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "jinja/sort.h"
 #include "jinja/unicode.h"
 
 namespace heft::jinja {
@@ -201,13 +202,13 @@ struct JsonWriter {
   bool key(const Value& k) {
     switch (k.kind()) {
       case Value::Kind::String: append_json_string(out, k.str(), opt.ensure_ascii); return true;
-      case Value::Kind::Int: out += "\"" + std::to_string(k.as_int()) + "\""; return true;
+      case Value::Kind::Int: out.append("\"").append(std::to_string(k.as_int())).append("\""); return true;
       case Value::Kind::Bool: out += k.as_bool() ? "\"true\"" : "\"false\""; return true;
       case Value::Kind::None: out += "\"null\""; return true;
       case Value::Kind::Float: {
         std::string f;
         if (!number(k.as_float(), f)) return false;
-        out += "\"" + f + "\"";
+        out.append("\"").append(f).append("\"");
         return true;
       }
       default:
@@ -274,17 +275,9 @@ struct JsonWriter {
         std::vector<const std::pair<Value, Value>*> order;
         for (const auto& kv : d.items) order.push_back(&kv);
         if (opt.sort_keys) {
-          std::string err;
-          std::stable_sort(order.begin(), order.end(), [&](auto* a, auto* b) {
-            auto c = compare(a->first, b->first);
-            if (!c) {
-              err = c.error().message;
-              return false;
-            }
-            return *c < 0;
-          });
-          if (!err.empty()) {
-            error = err;
+          auto sorted = stable_sort(order, [](auto* a, auto* b) { return compare(a->first, b->first); });
+          if (!sorted) {
+            error = sorted.error().message;
             return false;
           }
         }

@@ -106,17 +106,18 @@ class Cycler : public Object {
   std::string type_name() const override { return "Cycler"; }
   Value attr(std::string_view name) override {
     if (name == "current") return items_[pos_];
+    auto self = std::static_pointer_cast<Cycler>(shared_from_this());  // methods outlive a dropped cycler
     if (name == "next")
-      return Value::function("next", [this](Interpreter&, CallArgs& args) -> Result<Value> {
+      return Value::function("next", [self](Interpreter&, CallArgs& args) -> Result<Value> {
         HEFT_TRY(bind("next", args, {}));
-        Value v = items_[pos_];
-        pos_ = (pos_ + 1) % items_.size();
+        Value v = self->items_[self->pos_];
+        self->pos_ = (self->pos_ + 1) % self->items_.size();
         return v;
       }, Function::Kind::Method);
     if (name == "reset")
-      return Value::function("reset", [this](Interpreter&, CallArgs& args) -> Result<Value> {
+      return Value::function("reset", [self](Interpreter&, CallArgs& args) -> Result<Value> {
         HEFT_TRY(bind("reset", args, {}));
-        pos_ = 0;
+        self->pos_ = 0;
         return Value::none();
       }, Function::Kind::Method);
     return Object::attr(name);

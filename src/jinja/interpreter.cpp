@@ -15,6 +15,16 @@ namespace {
 
 using util::Result;
 
+// Work an operation on `v` may do (scan a string or a container), for the work bound.
+uint64_t size_cost(const Value& v) {
+  switch (v.kind()) {
+    case Value::Kind::String: return v.str().size() / 8 + 1;
+    case Value::Kind::List: case Value::Kind::Tuple: return v.items().size() + 1;
+    case Value::Kind::Dict: return v.dict().items.size() + 1;
+    default: return 1;
+  }
+}
+
 // C++ recursion of eval/exec. Each level is a few hundred bytes of stack, far
 // below the 8 MiB main-thread stack even in sanitizer builds.
 constexpr int kMaxFrames = 2000;
@@ -32,8 +42,9 @@ std::unexpected<util::Error> fail_at(uint32_t offset, std::string msg) {
 // The `loop` variable of a for-loop.
 class LoopObject : public Object {
  public:
+  // `scope` is only kept for recursive loops (loop(...) runs the body again there).
   LoopObject(std::vector<Value> items, const Stmt* stmt, ScopePtr scope, int depth)
-      : items_(std::move(items)), stmt_(stmt), scope_(std::move(scope)), depth_(depth) {}
+      : items_(std::move(items)), stmt_(stmt), scope_(stmt->recursive ? std::move(scope) : nullptr), depth_(depth) {}
 
   size_t index = 0;
 
@@ -67,11 +78,13 @@ class LoopObject : public Object {
       }, Function::Kind::Method);
     }
     if (name == "changed") {
-      return Value::function("changed", [this](Interpreter&, CallArgs& a) -> Result<Value> {
+      // The method keeps its loop alive: it may be stored and called after the loop.
+      auto self = std::static_pointer_cast<LoopObject>(shared_from_this());
+      return Value::function("changed", [self](Interpreter&, CallArgs& a) -> Result<Value> {
         Value now = Value::list(a.positional);
-        if (has_last_ && equals(last_, now)) return Value(false);
-        last_ = now;
-        has_last_ = true;
+        if (self->has_last_ && equals(self->last_, now)) return Value(false);
+        self->last_ = now;
+        self->has_last_ = true;
         return Value(true);
       }, Function::Kind::Method);
     }
@@ -83,6 +96,7 @@ class LoopObject : public Object {
       return util::fail("the loop must be marked 'recursive' to call it");  // callable() already said no
     if (args.positional.size() != 1 || !args.keyword.empty()) return util::fail("loop() takes exactly one argument");
     std::vector<Value> items = HEFT_TRY(in.iterate(args.positional[0]));
+    if (!scope_) return util::fail("this loop has finished");
     HEFT_TRY(in.enter_call());
     std::string out;
     auto r = in.run_loop(*stmt_, std::move(items), scope_, out, depth_ + 1);
@@ -91,7 +105,10 @@ class LoopObject : public Object {
     return Value(std::move(out));
   }
 
-  void release() { scope_.reset(); }
+  void release() {
+    scope_.reset();
+    last_ = Value();
+  }
 
  private:
   std::vector<Value> items_;
@@ -314,6 +331,7 @@ Result<Value> Interpreter::eval_compare(const Expr& e, const ScopePtr& scope) {
   for (size_t i = 0; i < e.ops.size(); ++i) {
     Value right = HEFT_TRY(eval(*e.items[i], scope));
     const std::string& op = e.ops[i];
+    HEFT_TRY(charge(size_cost(left) + size_cost(right)));  // == and `in` scan whole containers
     bool ok;
     if (op == "==") ok = equals(left, right);
     else if (op == "!=") ok = !equals(left, right);
@@ -365,6 +383,7 @@ Result<Value> Interpreter::eval_call(const Expr& e, const ScopePtr& scope) {
     Value obj = HEFT_TRY(eval(*e.a->a, scope));
     if (has_method(obj, e.a->name)) {
       CallArgs args = HEFT_TRY(eval_args(e, scope, 0));
+      HEFT_TRY(charge(size_cost(obj)));
       return call_method(*this, obj, e.a->name, args);
     }
     Value callee = HEFT_TRY(getattr(obj, e.a->name));
@@ -460,12 +479,14 @@ Result<Value> Interpreter::getitem(const Value& obj, const Value& key) {
 Result<Value> Interpreter::filter(std::string_view name, const Value& v, CallArgs& args) {
   FilterFn f = find_filter(name);
   if (!f) return util::fail("unknown filter '" + std::string(name) + "'");
+  HEFT_TRY(charge(size_cost(v)));
   return f(*this, v, args);
 }
 
 Result<bool> Interpreter::test(std::string_view name, const Value& v, CallArgs& args) {
   TestFn t = find_test(name);
   if (!t) return util::fail("unknown test '" + std::string(name) + "'");
+  HEFT_TRY(charge(size_cost(v)));
   return t(*this, v, args);
 }
 
@@ -673,7 +694,7 @@ Result<void> Interpreter::run_loop(const Stmt& s, std::vector<Value> items, cons
     return {};
   }
   auto loop = std::make_shared<LoopObject>(items, &s, scope, depth);
-  if (s.recursive) loops_.push_back(loop);
+  loops_.push_back(loop);  // released after the render (cycles through changed())
   Value loop_value = Value::object(loop);
   for (size_t i = 0; i < items.size(); ++i) {
     HEFT_TRY(count_iterations(1));

@@ -324,8 +324,10 @@ Result<Value> call_method(Interpreter& in, const Value& obj, std::string_view na
 
 Value bound_method(const Value& obj, std::string_view name) {
   std::string n(name);
-  return Value::function(n, [obj, n](Interpreter& in, CallArgs& args) { return call_method(in, obj, n, args); },
-                         Function::Kind::Method);
+  return Value::function(n, [obj, n](Interpreter& in, CallArgs& args) -> Result<Value> {
+    HEFT_TRY(in.charge(obj.is_string() ? obj.str().size() / 8 + 1 : obj.is_sequence() ? obj.items().size() + 1 : 1));
+    return call_method(in, obj, n, args);
+  }, Function::Kind::Method);
 }
 
 std::optional<std::string> unsafe_reason(const Value& obj, std::string_view name) {

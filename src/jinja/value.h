@@ -59,7 +59,7 @@ struct Function {
 };
 
 // A built-in object whose attributes are computed (loop, joiner, cycler).
-class Object {
+class Object : public std::enable_shared_from_this<Object> {
  public:
   virtual ~Object() = default;
   virtual std::string type_name() const = 0;
