@@ -8,6 +8,7 @@
 #include "cli/system_info.h"
 #include "formats/open_model.h"
 #include "model/hparams.h"
+#include "tokenizer/tokenizer.h"
 #include "util/json.h"
 
 namespace heft::cli {
@@ -52,20 +53,33 @@ std::map<std::string, uint64_t> bytes_by_type(const ModelFile& mf) {
   return out;
 }
 
-// The special tokens the tokenizer metadata names, with their text.
-Json special_tokens(const formats::Metadata& md) {
+// The tokenizer as heft will run it (GGUF metadata or a Hugging Face folder's
+// tokenizer.json): kind, pre-tokenizer, size and special tokens; null when the
+// model carries none.
+Json tokenizer_json(const ModelFile& mf) {
+  auto tok = tokenizer::load_tokenizer(mf);
+  if (!tok) return Json();
   Json out = Json::object();
-  const formats::MetaValue* tokens = md.find("tokenizer.ggml.tokens");
-  for (const char* role : {"bos", "eos", "eot", "eom", "unknown", "padding", "seperator", "cls", "mask"}) {
-    auto id = md.get_int(std::string("tokenizer.ggml.") + role + "_token_id");
-    if (!id) continue;
-    Json tok = Json::object();
-    tok.set("id", Json(*id));
-    if (tokens && tokens->elem_type == formats::ValueType::String && *id >= 0 &&
-        static_cast<uint64_t>(*id) < tokens->strings.size())
-      tok.set("text", Json(tokens->strings[static_cast<size_t>(*id)]));
-    out.set(role, std::move(tok));
+  out.set("kind", Json(std::string(tokenizer::model_kind_name(tok->kind()))));
+  if (auto model = mf.metadata.get_string("tokenizer.ggml.model")) out.set("ggml_model", Json(*model));
+  if (!tok->pre_tokenizer().empty()) out.set("pre", Json(tok->pre_tokenizer()));
+  out.set("reference", Json(tok->reference() == tokenizer::Reference::LlamaCpp ? "llama.cpp" : "huggingface"));
+  out.set("vocab_size", Json(uint64_t{tok->n_vocab()}));
+  out.set("adds_bos", Json(tok->adds_bos()));
+  Json special = Json::object();
+  const auto& sp = tok->special();
+  for (auto [role, id] : {std::pair{"bos", sp.bos}, {"eos", sp.eos}, {"eot", sp.eot}, {"eom", sp.eom}, {"unknown", sp.unk},
+                          {"padding", sp.pad}, {"separator", sp.sep}, {"cls", sp.cls}, {"mask", sp.mask}}) {
+    if (id < 0) continue;
+    Json t = Json::object();
+    t.set("id", Json(int64_t{id}));
+    t.set("text", Json(tok->token_text(id)));
+    special.set(role, std::move(t));
   }
+  out.set("special_tokens", std::move(special));
+  Json eog = Json::array();
+  for (int32_t id : tok->eog_ids()) eog.push_back(Json(int64_t{id}));
+  out.set("end_of_generation", std::move(eog));
   return out;
 }
 
@@ -100,12 +114,7 @@ Json build_json(const ModelFile& mf, const InspectOptions& opt) {
   for (const auto& [name, b] : bytes_by_type(mf)) by_type.set(name, Json(b));
   doc.set("bytes_by_type", std::move(by_type));
 
-  Json tok = Json::object();
-  tok.set("kind", md.get_string("tokenizer.ggml.model") ? Json(*md.get_string("tokenizer.ggml.model")) : Json());
-  if (auto pre = md.get_string("tokenizer.ggml.pre")) tok.set("pre", Json(*pre));
-  if (const auto* toks = md.find("tokenizer.ggml.tokens")) tok.set("vocab_size", Json(toks->count));
-  tok.set("special_tokens", special_tokens(md));
-  doc.set("tokenizer", std::move(tok));
+  doc.set("tokenizer", tokenizer_json(mf));
 
   Json chat = Json::object();
   auto tmpl = md.get_string("tokenizer.chat_template");
@@ -179,15 +188,15 @@ void print_text(const ModelFile& mf, const InspectOptions& opt) {
   for (const auto& t : mf.tensors) total += t.bytes;
   fmt::print("weights:       {} in {} tensors\n", human_bytes(total), mf.tensors.size());
   for (const auto& [name, b] : bytes_by_type(mf)) fmt::print("  {:<8} {}\n", name, human_bytes(b));
-  if (auto kind = md.get_string("tokenizer.ggml.model")) {
-    fmt::print("tokenizer:     {}", *kind);
-    if (auto pre = md.get_string("tokenizer.ggml.pre")) fmt::print(" (pre: {})", *pre);
-    if (const auto* toks = md.find("tokenizer.ggml.tokens")) fmt::print(", {} tokens", toks->count);
+  if (Json tok = tokenizer_json(mf); tok.is_object()) {
+    fmt::print("tokenizer:     {} ({}), {} tokens", tok.get_string("kind"), tok.get_string("reference"),
+               tok.get_int("vocab_size", 0));
+    if (auto pre = tok.get_string("pre"); !pre.empty()) fmt::print(", pre-tokenizer {}", pre);
     fmt::print("\n");
-    Json sp = special_tokens(md);
-    for (const auto& [role, tok] : sp.as_object())
-      fmt::print("  {:<8} {} {}\n", role, tok.get_int("id", -1),
-                 tok.find("text") ? tok.find("text")->dump() : std::string());
+    for (const auto& [role, t] : tok.find("special_tokens")->as_object())
+      fmt::print("  {:<10} {:>6} {}\n", role, t.get_int("id", -1), t.find("text")->dump());
+  } else {
+    fmt::print("tokenizer:     none\n");
   }
   auto tmpl = md.get_string("tokenizer.chat_template");
   fmt::print("chat template: {}\n", tmpl ? fmt::format("yes ({})", chat::template_family(*tmpl)) : "no");

@@ -4,6 +4,7 @@
 
 #include "engine/matmul.h"
 #include "engine/ops.h"
+#include "kernels/attention.h"
 #include "kernels/quant.h"
 
 namespace heft::engine {
@@ -46,8 +47,7 @@ Context::Context(const model::Model& model, const ContextParams& params, int64_t
 }
 
 int64_t Context::scratch_stride() const {
-  // scores and a value column (floats), then two rows of halves; padded for ggml's 64-wide blocks.
-  return 3 * (cache_.n_ctx() + 64) + std::max<int64_t>(model_.hp.head_dim_k, model_.hp.head_dim_v);
+  return static_cast<int64_t>(kernels::attention_scratch_floats(cache_.n_ctx(), model_.hp.head_dim_k, model_.hp.head_dim_v));
 }
 
 util::Result<void> Context::decode(std::span<const int32_t> tokens, bool all_logits) {

@@ -7,7 +7,7 @@
 #include "engine/context.h"
 #include "engine/matmul.h"
 #include "engine/ops.h"
-#include "kernels/ggml_order.h"
+#include "kernels/attention.h"
 #include "kernels/quant.h"
 
 namespace heft::engine {
@@ -94,69 +94,31 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
   matmul(m.output, h + first * E, rows, logits_out, act, pool_);
 }
 
-// Attention over the cache for each (token, head), in ggml's order of
-// operations for a non-flash-attention graph: scores are ggml_vec_dot rows
-// (the query is not contiguous, so never tinyBLAS), softmax exponentiates 16
-// at a time with ggml_v_expf, and the value product runs over every cached
-// position (tinyBLAS order for prompt batches, ggml_vec_dot for one token).
-// With an F16 cache the query and the probabilities are rounded to half first,
-// as ggml converts them to the cache's type.
+// Attention for each (token, head) over the cache (kernels/attention.h).
 void Context::attention(int64_t layer, int64_t n, int64_t pos0) {
   const auto& hp = model_.hp;
   const int64_t hd_k = hp.head_dim_k, hd_v = hp.head_dim_v;
   const int64_t q_dim = int64_t{hp.n_head} * hd_k, out_dim = int64_t{hp.n_head} * hd_v;
   const int64_t group = hp.n_head / hp.n_head_kv;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(hd_k));
-  const bool f16 = cache_.type() == CacheType::F16;
-  const bool batch = n > 1;
+  const size_t elem = cache_.type() == CacheType::F16 ? 2 : 4;
   const int64_t stride = scratch_stride();
-
   pool_.parallel_for(n * hp.n_head, [&](int64_t i0, int64_t i1, unsigned thread) {
-    float* base = scores_.data() + static_cast<size_t>(thread) * static_cast<size_t>(stride);
-    const int64_t n_pad_max = cache_.n_ctx() + 64;
-    float* scores = base;                                                   // n_pad_max
-    float* column = base + n_pad_max;                                       // n_pad_max
-    uint16_t* half_a = reinterpret_cast<uint16_t*>(base + 2 * n_pad_max);   // n_pad_max halves
-    uint16_t* half_b = half_a + n_pad_max;                                  // n_pad_max halves
+    float* scratch = scores_.data() + static_cast<size_t>(thread) * static_cast<size_t>(stride);
     for (int64_t i = i0; i < i1; ++i) {
       const int64_t t = i / hp.n_head, head = i % hp.n_head, kvh = head / group;
-      const int64_t n_kv = pos0 + t + 1;                 // causal: positions 0..pos0+t
-      const int64_t n_pad = (n_kv + 63) / 64 * 64;       // ggml runs over padded, masked cells
-      const float* q = q_.data() + t * q_dim + head * hd_k;
-      if (f16) {
-        for (int64_t d = 0; d < hd_k; ++d) half_a[d] = kernels::fp32_to_fp16(q[d]);
-        for (int64_t j = 0; j < n_kv; ++j) {
-          const uint16_t* k = static_cast<const uint16_t*>(cache_.k_row(layer, j)) + kvh * hd_k;
-          const float s = batch && hd_k % 16 == 0 ? kernels::ggml_order::dot_f16_batch(k, half_a, hd_k)
-                                                  : kernels::ggml_order::dot_f16(k, half_a, hd_k);
-          scores[j] = s * scale;
-        }
-      } else {
-        for (int64_t j = 0; j < n_kv; ++j) {
-          const float* k = static_cast<const float*>(cache_.k_row(layer, j)) + kvh * hd_k;
-          scores[j] = kernels::ggml_order::dot_f32(k, q, hd_k) * scale;
-        }
-      }
-      softmax_ggml(scores, n_kv, n_pad);
-      float* out = attn_.data() + t * out_dim + head * hd_v;
-      if (f16) {
-        for (int64_t j = 0; j < n_pad; ++j) half_b[j] = kernels::fp32_to_fp16(scores[j]);
-        for (int64_t d = 0; d < hd_v; ++d) {
-          for (int64_t j = 0; j < n_kv; ++j)
-            half_a[j] = static_cast<const uint16_t*>(cache_.v_row(layer, j))[kvh * hd_v + d];
-          for (int64_t j = n_kv; j < n_pad; ++j) half_a[j] = 0;
-          out[d] = batch ? kernels::ggml_order::dot_f16_batch(half_a, half_b, n_pad)
-                         : kernels::ggml_order::dot_f16(half_a, half_b, n_pad);
-        }
-      } else {
-        for (int64_t d = 0; d < hd_v; ++d) {
-          for (int64_t j = 0; j < n_kv; ++j)
-            column[j] = static_cast<const float*>(cache_.v_row(layer, j))[kvh * hd_v + d];
-          for (int64_t j = n_kv; j < n_pad; ++j) column[j] = 0.0f;
-          out[d] = batch ? kernels::ggml_order::dot_f32_batch(column, scores, n_pad)
-                         : kernels::ggml_order::dot_f32(column, scores, n_pad);
-        }
-      }
+      kernels::AttentionArgs a;
+      a.q = q_.data() + t * q_dim + head * hd_k;
+      a.k = static_cast<const uint8_t*>(cache_.k_row(layer, 0)) + static_cast<size_t>(kvh * hd_k) * elem;
+      a.v = static_cast<const uint8_t*>(cache_.v_row(layer, 0)) + static_cast<size_t>(kvh * hd_v) * elem;
+      a.k_stride = static_cast<size_t>(cache_.k_dim()) * elem;
+      a.v_stride = static_cast<size_t>(cache_.v_dim()) * elem;
+      a.f16 = elem == 2;
+      a.hd_k = hd_k;
+      a.hd_v = hd_v;
+      a.n_kv = pos0 + t + 1;  // causal: positions 0..pos0+t
+      a.scale = 1.0f / std::sqrt(static_cast<float>(hd_k));
+      a.batch = n > 1;
+      kernels::attention_head(a, attn_.data() + t * out_dim + head * hd_v, scratch);
     }
   });
 }

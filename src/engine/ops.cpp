@@ -82,23 +82,6 @@ void softmax(float* x, int64_t n) {
 
 float silu(float x) { return x / (1.0f + std::exp(-x)); }
 
-void softmax_ggml(float* x, int64_t n, int64_t n_pad) {
-  float max = -INFINITY;
-  for (int64_t i = 0; i < n; ++i) max = std::fmax(max, x[i]);
-  double sum = 0.0;
-  for (int64_t i = 0; i < n_pad; i += 16) {
-    float chunk[16];
-    for (int l = 0; l < 16; ++l) {
-      const int64_t k = i + l;
-      chunk[l] = k < n ? kernels::ggml_order::expf(x[k] - max) : 0.0f;
-      x[k] = chunk[l];
-    }
-    sum += static_cast<double>(kernels::ggml_order::reduce_add16(chunk));
-  }
-  const float inv = static_cast<float>(1.0 / sum);
-  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
-}
-
 void swiglu_ggml(float* gate, const float* up, int64_t n) {
   const int64_t simd = n & ~int64_t{15};
   for (int64_t i = 0; i < simd; ++i) gate[i] = kernels::ggml_order::silu(gate[i]) * up[i];

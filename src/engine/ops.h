@@ -25,10 +25,6 @@ void softmax(float* x, int64_t n);
 
 float silu(float x);
 
-// ggml's soft_max row over n values (n_pad >= n, a multiple of 16; the values
-// from n to n_pad are masked and become 0): ggml_v_expf 16 at a time, partial
-// sums of 16 added in double.
-void softmax_ggml(float* x, int64_t n, int64_t n_pad);
 // ggml_vec_swiglu_f32: gate = silu(gate) * up, ggml_v_silu 16 at a time.
 void swiglu_ggml(float* gate, const float* up, int64_t n);
 float gelu_tanh(float x);

@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cmath>
+#include <cstring>
 
 #include "kernels/fp16.h"
 
@@ -51,15 +52,27 @@ float lanes16(int64_t n, const Load& load) {
   return reduce_add16(acc);
 }
 
+// Operands may sit at any address (weights inside a file mapping), so loads go through memcpy.
+inline float load_f32(const float* p, int64_t i) {
+  float v;
+  std::memcpy(&v, reinterpret_cast<const unsigned char*>(p) + 4 * i, 4);
+  return v;
+}
+inline uint16_t load_u16(const uint16_t* p, int64_t i) {
+  uint16_t v;
+  std::memcpy(&v, reinterpret_cast<const unsigned char*>(p) + 2 * i, 2);
+  return v;
+}
+
 struct F32Load {
   const float *a, *b;
-  float x(int64_t i) const { return a[i]; }
-  float y(int64_t i) const { return b[i]; }
+  float x(int64_t i) const { return load_f32(a, i); }
+  float y(int64_t i) const { return load_f32(b, i); }
 };
 struct F16Load {
   const uint16_t *a, *b;
-  float x(int64_t i) const { return fp16_to_fp32(a[i]); }
-  float y(int64_t i) const { return fp16_to_fp32(b[i]); }
+  float x(int64_t i) const { return fp16_to_fp32(load_u16(a, i)); }
+  float y(int64_t i) const { return fp16_to_fp32(load_u16(b, i)); }
 };
 
 }  // namespace
@@ -72,8 +85,8 @@ float dot_f32(const float* x, const float* y, int64_t n) {
   // 8, are rounded before the in-order additions; the last few are fused.
   const int64_t left = n - np;
   const int64_t plain = left / 16 * 16 + (left % 16 >= 8 ? 8 : 0);
-  for (int64_t i = np; i < np + plain; ++i) sum += x[i] * y[i];
-  for (int64_t i = np + plain; i < n; ++i) sum = std::fma(x[i], y[i], sum);
+  for (int64_t i = np; i < np + plain; ++i) sum += load_f32(x, i) * load_f32(y, i);
+  for (int64_t i = np + plain; i < n; ++i) sum = std::fma(load_f32(x, i), load_f32(y, i), sum);
   return sum;
 }
 
@@ -82,7 +95,7 @@ float dot_f32_batch(const float* x, const float* y, int64_t n) { return lanes16(
 float dot_f16(const uint16_t* x, const uint16_t* y, int64_t n) {
   const int64_t np = n & ~int64_t{63};
   double sum = blocked64(np, F16Load{x, y});
-  for (int64_t i = np; i < n; ++i) sum += static_cast<double>(fp16_to_fp32(x[i]) * fp16_to_fp32(y[i]));
+  for (int64_t i = np; i < n; ++i) sum += static_cast<double>(fp16_to_fp32(load_u16(x, i)) * fp16_to_fp32(load_u16(y, i)));
   return static_cast<float>(sum);
 }
 

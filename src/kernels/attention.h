@@ -1,0 +1,34 @@
+#pragma once
+// One query head against the cached keys and values of one KV head, in the
+// order of operations of ggml's non-flash-attention graph (see ggml_order.h):
+// scores are ggml_vec_dot rows, softmax exponentiates 16 at a time with
+// ggml_v_expf, and the value product runs over cached positions padded to 64
+// (tinyBLAS's order for a prompt batch, ggml_vec_dot's for a single token).
+// With an F16 cache the query and the probabilities are rounded to half
+// first, as ggml converts them to the cache's type.
+#include <cstddef>
+#include <cstdint>
+
+namespace heft::kernels {
+
+struct AttentionArgs {
+  const float* q = nullptr;      // (hd_k)
+  const uint8_t* k = nullptr;    // row j of this KV head at k + j * k_stride
+  const uint8_t* v = nullptr;    // row j of this KV head at v + j * v_stride
+  size_t k_stride = 0, v_stride = 0;
+  bool f16 = false;              // cache element type: F16, else F32
+  int64_t hd_k = 0, hd_v = 0;
+  int64_t n_kv = 0;              // positions 0 .. n_kv-1 exist
+  int64_t first = 0;             // positions before `first` are masked (sliding window)
+  float scale = 1.0f;            // multiplies q·k
+  float softcap = 0.0f;          // > 0: scores become softcap * tanh(scores / softcap)
+  bool batch = false;            // part of a prompt batch (tinyBLAS order) rather than one token
+};
+
+// Floats of scratch attention_head needs for up to n_kv_max positions.
+size_t attention_scratch_floats(int64_t n_kv_max, int64_t hd_k, int64_t hd_v);
+
+// out: (hd_v). scratch: attention_scratch_floats(...) floats, private to the caller's thread.
+void attention_head(const AttentionArgs& a, float* out, float* scratch);
+
+}  // namespace heft::kernels
