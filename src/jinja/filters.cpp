@@ -91,7 +91,7 @@ Result<Value> f_batch(Interpreter& in, const Value& v, CallArgs& args) {
     }
     out.push_back(Value::list(std::move(cur)));
   }
-  return Value::list(std::move(out));
+  return in.lazy(std::move(out), Flavor::Generator, "do_batch");
 }
 
 Result<Value> f_capitalize(Interpreter& in, const Value& v, CallArgs& args) {
@@ -173,7 +173,13 @@ Result<Value> f_filesizeformat(Interpreter&, const Value& v, CallArgs& args) {
 
 Result<Value> f_first(Interpreter& in, const Value& v, CallArgs& args) {
   HEFT_TRY(bind("first", args, {}));
-  if (v.is_sequence()) return v.items().empty() ? Value::undefined("No first item, sequence was empty.") : v.items()[0];
+  if (v.is_sequence()) {
+    auto& items = v.items();
+    if (items.empty()) return Value::undefined("No first item, sequence was empty.");
+    Value first = items[0];
+    if (v.is_lazy()) items.erase(items.begin());  // next() takes it from the generator
+    return first;
+  }
   std::vector<Value> items = HEFT_TRY(in.iterate(v));
   if (items.empty()) return Value::undefined("No first item, sequence was empty.");
   return items[0];
@@ -181,6 +187,7 @@ Result<Value> f_first(Interpreter& in, const Value& v, CallArgs& args) {
 
 Result<Value> f_last(Interpreter& in, const Value& v, CallArgs& args) {
   HEFT_TRY(bind("last", args, {}));
+  if (v.is_lazy()) return util::fail(quoted(type_name(v)) + " object is not reversible");
   std::vector<Value> items = HEFT_TRY(in.iterate(v));
   if (items.empty()) return Value::undefined("No last item, sequence was empty.");
   return items.back();
@@ -376,7 +383,7 @@ Result<Value> f_items(Interpreter& in, const Value& v, CallArgs& args) {
   HEFT_TRY(in.charge(v.dict().items.size()));
   std::vector<Value> out;
   for (const auto& [k, val] : v.dict().items) out.push_back(Value::tuple({k, val}));
-  return Value::list(std::move(out));
+  return in.lazy(std::move(out), Flavor::Generator, "do_items");
 }
 
 Result<Value> f_join(Interpreter& in, const Value& v, CallArgs& args) {
@@ -398,11 +405,14 @@ Result<Value> f_length(Interpreter&, const Value& v, CallArgs& args) {
   HEFT_TRY(bind("length", args, {}));
   switch (v.kind()) {
     case Value::Kind::String: return Value(static_cast<int64_t>(unicode::length(v.str())));
-    case Value::Kind::List: case Value::Kind::Tuple: return Value(static_cast<int64_t>(v.items().size()));
+    case Value::Kind::List: case Value::Kind::Tuple:
+      if (v.is_lazy()) break;  // a generator has no len()
+      return Value(static_cast<int64_t>(v.items().size()));
     case Value::Kind::Dict: return Value(static_cast<int64_t>(v.dict().items.size()));
     case Value::Kind::Undefined: return Value(0);
-    default: return util::fail("object of type '" + type_name(v) + "' has no len()");
+    default: break;
   }
+  return util::fail("object of type " + quoted(type_name(v)) + " has no len()");
 }
 
 Result<Value> f_list(Interpreter& in, const Value& v, CallArgs& args) {
@@ -435,7 +445,7 @@ Result<Value> f_map(Interpreter& in, const Value& v, CallArgs& args) {
     }
     if (attribute.is_undefined()) return util::fail("map requires a filter argument");
   }
-  if (!v.truthy()) return Value::list();
+  if (!v.truthy()) return in.lazy({}, Flavor::Generator, "sync_do_map");
   std::vector<Value> items = HEFT_TRY(in.iterate(v));
   HEFT_TRY(in.count_iterations(items.size()));
   std::vector<Value> out;
@@ -451,7 +461,7 @@ Result<Value> f_map(Interpreter& in, const Value& v, CallArgs& args) {
       out.push_back(HEFT_TRY(in.filter(name, item, copy)));
     }
   }
-  return Value::list(std::move(out));
+  return in.lazy(std::move(out), Flavor::Generator, "sync_do_map");
 }
 
 Result<Value> min_max(Interpreter& in, const Value& v, CallArgs& args, bool want_max) {
@@ -482,7 +492,7 @@ Result<Value> f_pprint(Interpreter& in, const Value& v, CallArgs& args) {
 
 // select / reject / selectattr / rejectattr
 Result<Value> select_or_reject(Interpreter& in, const Value& v, CallArgs& args, bool select, bool by_attr) {
-  if (!v.truthy()) return Value::list();
+  if (!v.truthy()) return in.lazy({}, Flavor::Generator, "select_or_reject");
   size_t off = 0;
   Value attribute;
   if (by_attr) {
@@ -513,7 +523,7 @@ Result<Value> select_or_reject(Interpreter& in, const Value& v, CallArgs& args, 
     }
     if (ok == select) out.push_back(item);
   }
-  return Value::list(std::move(out));
+  return in.lazy(std::move(out), Flavor::Generator, "select_or_reject");
 }
 Result<Value> f_select(Interpreter& in, const Value& v, CallArgs& a) { return select_or_reject(in, v, a, true, false); }
 Result<Value> f_reject(Interpreter& in, const Value& v, CallArgs& a) { return select_or_reject(in, v, a, false, false); }
@@ -541,9 +551,12 @@ Result<Value> f_reverse(Interpreter& in, const Value& v, CallArgs& args) {
     std::reverse(w.begin(), w.end());
     return same_safety(v, unicode::encode(w));
   }
+  // reversed() of a list, tuple or dict is an iterator; of a generator, Jinja2 falls back to a list.
+  bool was_lazy = v.is_lazy();
   std::vector<Value> items = HEFT_TRY(in.iterate(v));
   std::reverse(items.begin(), items.end());
-  return Value::list(std::move(items));
+  if (was_lazy) return Value::list(std::move(items));
+  return in.lazy(std::move(items), Flavor::Iterator, "reversed");
 }
 
 // Python's round(x, n) for floats: correctly rounded, ties to even on the exact binary value.
@@ -606,7 +619,7 @@ Result<Value> f_slice(Interpreter& in, const Value& v, CallArgs& args) {
     if (!a[1].is_none() && n >= extra) tmp.push_back(a[1]);
     out.push_back(Value::list(std::move(tmp)));
   }
-  return Value::list(std::move(out));
+  return in.lazy(std::move(out), Flavor::Generator, "sync_do_slice");
 }
 
 Result<Value> f_sort(Interpreter& in, const Value& v, CallArgs& args) {
@@ -731,7 +744,16 @@ Result<Value> f_tojson(Interpreter& in, const Value& v, CallArgs& args) {
   }
   opt.sort_keys = a[3].truthy();
   opt.js_numbers = in.js_compatible();
-  std::string out = HEFT_TRY(to_json(v, opt, in.limits().max_output));
+  auto json = to_json(v, opt, in.limits().max_output);
+  if (!json) {
+    // Python cannot serialize a generator or a dict view; @huggingface/jinja has plain arrays there.
+    if (json.error().message.find("Object of type generator") != std::string::npos ||
+        json.error().message.find("Object of type dict_") != std::string::npos ||
+        json.error().message.find("Object of type list_reverseiterator") != std::string::npos)
+      in.suggest_js_compatible();
+    return std::unexpected(json.error());
+  }
+  std::string out = std::move(*json);
   HEFT_TRY(in.charge(out.size()));
   return Value(std::move(out));
 }
@@ -742,6 +764,7 @@ Result<Value> f_trim(Interpreter& in, const Value& v, CallArgs& args) {
   std::optional<std::string> chars;
   if (a[0].is_string()) chars = a[0].str();
   else if (!a[0].is_none()) return util::fail("trim(): chars must be a string or None");
+  if (in.js_compatible()) chars.reset();  // @huggingface/jinja trims whitespace only
   return same_safety(s, pystr::strip(s.str(), chars, true, true));
 }
 
@@ -783,7 +806,7 @@ Result<Value> f_unique(Interpreter& in, const Value& v, CallArgs& args) {
     seen.push_back(k);
     out.push_back(item);
   }
-  return Value::list(std::move(out));
+  return in.lazy(std::move(out), Flavor::Generator, "do_unique");
 }
 
 std::string url_quote(std::string_view s, bool for_qs) {

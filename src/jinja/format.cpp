@@ -114,7 +114,18 @@ bool write_str_at(std::string& out, const Value& v, size_t limit, int depth) {
     case K::Int: out += std::to_string(v.as_int()); break;
     case K::Float: out += float_repr(v.as_float()); break;
     case K::String: out += v.str(); break;
-    case K::List: return write_seq(out, v.items(), '[', ']', false, limit, depth);
+    case K::List:
+      switch (v.flavor()) {
+        case Flavor::Generator: out += std::string("<generator object ") + v.origin() + " at 0x7f0000000000>"; break;
+        case Flavor::Iterator: out += "<list_reverseiterator object at 0x7f0000000000>"; break;
+        case Flavor::DictKeys: case Flavor::DictValues: case Flavor::DictItems:
+          out += type_name(v) + "(";
+          if (!write_seq(out, v.items(), '[', ']', false, limit, depth)) return false;
+          out += ")";
+          break;
+        default: return write_seq(out, v.items(), '[', ']', false, limit, depth);
+      }
+      break;
     case K::Tuple: return write_seq(out, v.items(), '(', ')', true, limit, depth);
     case K::Dict: return write_dict(out, v.dict(), limit, depth);
     case K::Namespace:
@@ -250,6 +261,7 @@ struct JsonWriter {
       }
       case K::String: append_json_string(out, v.str(), opt.ensure_ascii); return true;
       case K::List: case K::Tuple: {
+        if (v.flavor() != Flavor::List && !js_numbers && !opt.js_numbers) break;  // generators and views are not JSON
         const auto& items = v.items();
         if (items.empty()) {
           out += "[]";

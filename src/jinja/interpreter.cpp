@@ -1,5 +1,8 @@
 #include "jinja/interpreter.h"
 
+#include <cstdlib>
+#include <optional>
+
 #include "jinja/filters.h"
 #include "jinja/format.h"
 #include "jinja/globals.h"
@@ -223,6 +226,36 @@ Result<std::string> Interpreter::render(const Vars& vars) {
 
 // ---- expressions -------------------------------------------------------------
 
+namespace {
+bool v_plain(const Value& v) { return v.is_plain_sequence(); }
+
+bool is_container(const Value& v) { return v.is_sequence() || v.is_dict() || v.is_namespace(); }
+
+// JavaScript's `==` as @huggingface/jinja applies it to the raw values: containers by
+// identity, null == undefined, a number against a numeric string by value.
+bool js_equals(const Value& a, const Value& b) {
+  if (is_container(a) || is_container(b)) return a.same_object(b);
+  bool a_nullish = a.is_none() || a.is_undefined(), b_nullish = b.is_none() || b.is_undefined();
+  if (a_nullish || b_nullish) return a_nullish && b_nullish;
+  auto numeric = [](const Value& s) -> std::optional<double> {
+    std::string t = s.str();
+    size_t i = t.find_first_not_of(" \t\n\r\f\v"), j = t.find_last_not_of(" \t\n\r\f\v");
+    if (i == std::string::npos) return 0.0;
+    t = t.substr(i, j - i + 1);
+    char* end = nullptr;
+    double d = std::strtod(t.c_str(), &end);
+    if (end != t.c_str() + t.size()) return std::nullopt;
+    return d;
+  };
+  if (a.is_number() && b.is_string()) {
+    auto d = numeric(b);
+    return d && *d == a.as_float();
+  }
+  if (a.is_string() && b.is_number()) return js_equals(b, a);
+  return equals(a, b);
+}
+}  // namespace
+
 Result<Value> Interpreter::eval(const Expr& e, const ScopePtr& scope) {
   Counter c(frames_);
   if (frames_ > kMaxFrames) return fail_at(e.offset, "template nesting too deep");
@@ -270,7 +303,8 @@ Result<Value> Interpreter::eval_inner(const Expr& e, const ScopePtr& scope) {
         Value b = s.b ? HEFT_TRY(eval(*s.b, scope)) : Value::none();
         Value c = s.c ? HEFT_TRY(eval(*s.c, scope)) : Value::none();
         if (obj.is_undefined()) return std::unexpected(undefined_error(obj));
-        if (!obj.is_string() && !obj.is_sequence()) return Value::undefined("'" + type_name(obj) + " object' is not subscriptable");
+        if (!obj.is_string() && !obj.is_plain_sequence())
+          return Value::undefined(quoted(type_name(obj)) + " object is not subscriptable");
         Value r = HEFT_TRY(slice(obj, a, b, c));
         HEFT_TRY(charge(r.is_string() ? r.str().size() : r.items().size()));
         return r;
@@ -333,10 +367,17 @@ Result<Value> Interpreter::eval_compare(const Expr& e, const ScopePtr& scope) {
     const std::string& op = e.ops[i];
     HEFT_TRY(charge(size_cost(left) + size_cost(right)));  // == and `in` scan whole containers
     bool ok;
-    if (op == "==") ok = equals(left, right);
-    else if (op == "!=") ok = !equals(left, right);
-    else if (op == "in") ok = HEFT_TRY(contains(right, left));
-    else if (op == "not in") ok = !HEFT_TRY(contains(right, left));
+    if (op == "==" || op == "!=") {
+      ok = (js_compatible_ ? js_equals(left, right) : equals(left, right)) == (op == "==");
+    } else if (op == "in" || op == "not in") {
+      if (js_compatible_ && right.is_sequence()) {
+        ok = false;
+        for (const auto& x : right.items()) ok = ok || js_equals(x, left);
+      } else {
+        ok = HEFT_TRY(contains(right, left));
+      }
+      if (op == "not in") ok = !ok;
+    }
     else {
       if (left.is_undefined()) return std::unexpected(undefined_error(left));
       if (right.is_undefined()) return std::unexpected(undefined_error(right));
@@ -436,7 +477,7 @@ Result<Value> Interpreter::getitem(const Value& obj, const Value& key) {
       if (const Value* v = obj.dict().find(key)) return *v;
       break;
     case Value::Kind::List: case Value::Kind::Tuple:
-      if (key.is_integral()) {
+      if (key.is_integral() && v_plain(obj)) {
         auto n = static_cast<int64_t>(obj.items().size());
         int64_t i = key.as_int();
         if (i < 0) i += n;
@@ -492,7 +533,9 @@ Result<bool> Interpreter::test(std::string_view name, const Value& v, CallArgs& 
 
 Result<std::vector<Value>> Interpreter::iterate(const Value& v) {
   switch (v.kind()) {
-    case Value::Kind::List: case Value::Kind::Tuple: return v.items();
+    case Value::Kind::List: case Value::Kind::Tuple:
+      if (v.is_lazy()) return std::exchange(v.items(), {});  // a generator runs once
+      return v.items();
     case Value::Kind::Dict: {
       std::vector<Value> keys;
       keys.reserve(v.dict().items.size());

@@ -78,6 +78,10 @@ class Interpreter {
   util::Result<void> count_iterations(uint64_t n);
   const Limits& limits() const { return opt_.limits; }
   bool js_compatible() const { return js_compatible_; }
+  // A generator / iterator / dict view in Python mode; a plain list in the JS-compatible mode.
+  Value lazy(std::vector<Value> items, Flavor flavor, const char* origin = "") const {
+    return js_compatible_ ? Value::list(std::move(items)) : Value::lazy(std::move(items), flavor, origin);
+  }
   // Python mode met an error that the JS-compatible mode renders through.
   void suggest_js_compatible() { js_suggested_ = true; }
   bool js_suggested() const { return js_suggested_; }

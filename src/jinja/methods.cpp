@@ -66,7 +66,7 @@ Result<std::string> fill_arg(std::string_view fn, const Value& v) {
 
 Result<Value> str_method(Interpreter& in, const Value& self, std::string_view name, CallArgs& args) {
   const std::string& s = self.str();
-  bool safe = self.is_safe();
+  bool safe = self.is_safe() && !in.js_compatible();  // JavaScript has no Markup
   // Markup's text-returning methods escape their string arguments (markupsafe).
   if (safe && (name == "replace" || name == "ljust" || name == "rjust" || name == "center" || name == "strip" ||
                name == "lstrip" || name == "rstrip" || name == "zfill" || name == "expandtabs")) {
@@ -82,6 +82,7 @@ Result<Value> str_method(Interpreter& in, const Value& self, std::string_view na
   if (name == "strip" || name == "lstrip" || name == "rstrip") {
     auto a = HEFT_TRY(bind(fn, args, {{"chars", Value::none()}}));
     auto chars = HEFT_TRY(opt_str(fn, "chars", a[0]));
+    if (in.js_compatible()) chars.reset();  // @huggingface/jinja ignores the argument and strips whitespace
     return text(pystr::strip(s, chars, name != "rstrip", name != "lstrip"));
   }
   if (name == "split" || name == "rsplit") {
@@ -208,7 +209,14 @@ Result<Value> str_method(Interpreter& in, const Value& self, std::string_view na
   if (name == "lower" || name == "casefold") return text(unicode::lower(s));
   if (name == "upper") return text(unicode::upper(s));
   if (name == "title") return text(pystr::title(s));
-  if (name == "capitalize") return text(pystr::capitalize(s));
+  if (name == "capitalize") {
+    if (in.js_compatible()) {  // @huggingface/jinja upper-cases the first character and keeps the rest
+      size_t i = 0;
+      std::string first(s.substr(0, s.empty() ? 0 : (unicode::next(s, i), i)));
+      return text(unicode::upper(first) + s.substr(first.size()));
+    }
+    return text(pystr::capitalize(s));
+  }
   if (name == "swapcase") return text(pystr::swapcase(s));
   if (name == "isalnum") return Value(pystr::all_chars(s, unicode::is_alnum));
   if (name == "isalpha") return Value(pystr::all_chars(s, unicode::is_alpha));
@@ -245,17 +253,20 @@ Result<Value> dict_method(Interpreter& in, const Value& self, std::string_view n
   }
   HEFT_TRY(bind(fn, args, {}));
   HEFT_TRY(in.charge(d.items.size()));
+  if (name == "copy") return Value::make_dict(d);
   std::vector<Value> out;
   out.reserve(d.items.size());
-  if (name == "keys")
+  Flavor view = Flavor::DictItems;
+  if (name == "keys") {
+    view = Flavor::DictKeys;
     for (const auto& kv : d.items) out.push_back(kv.first);
-  else if (name == "values")
+  } else if (name == "values") {
+    view = Flavor::DictValues;
     for (const auto& kv : d.items) out.push_back(kv.second);
-  else if (name == "items")
+  } else {
     for (const auto& kv : d.items) out.push_back(Value::tuple({kv.first, kv.second}));
-  else if (name == "copy")
-    return Value::make_dict(d);
-  return Value::list(std::move(out));
+  }
+  return in.lazy(std::move(out), view);
 }
 
 Result<Value> seq_method(Interpreter& in, const Value& self, std::string_view name, CallArgs& args) {
@@ -307,7 +318,7 @@ bool has_method(const Value& obj, std::string_view name) {
   switch (obj.kind()) {
     case Value::Kind::String: return in(kStrMethods, name);
     case Value::Kind::Dict: return in(kDictMethods, name);
-    case Value::Kind::List: return in(kListMethods, name);
+    case Value::Kind::List: return obj.flavor() == Flavor::List && in(kListMethods, name);
     case Value::Kind::Tuple: return in(kTupleMethods, name);
     default: return false;
   }
@@ -331,7 +342,8 @@ Value bound_method(const Value& obj, std::string_view name) {
 }
 
 std::optional<std::string> unsafe_reason(const Value& obj, std::string_view name) {
-  bool unsafe = (obj.is_list() && in(kListUnsafe, name)) || (obj.is_dict() && in(kDictUnsafe, name));
+  bool unsafe = (obj.is_list() && obj.flavor() == Flavor::List && in(kListUnsafe, name)) ||
+                (obj.is_dict() && in(kDictUnsafe, name));
   if (!unsafe) return std::nullopt;
   return "access to attribute '" + std::string(name) + "' of '" + type_name(obj) + "' object is unsafe.";
 }

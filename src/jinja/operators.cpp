@@ -59,14 +59,14 @@ util::Result<Value> add(Interpreter& in, const Value& a, const Value& b) {
     HEFT_TRY(in.charge(a.str().size() + b.str().size()));
     if (a.str().size() + b.str().size() > in.limits().max_output) return util::fail("string too large");
     // Markup + str escapes the plain side (markupsafe), str + str stays plain.
-    if (a.is_safe() || b.is_safe()) {
+    if ((a.is_safe() || b.is_safe()) && !in.js_compatible()) {  // JavaScript has no Markup
       std::string l = a.is_safe() ? a.str() : html_escape(a.str());
       std::string r = b.is_safe() ? b.str() : html_escape(b.str());
       return Value::markup(l + r);
     }
     return Value(a.str() + b.str());
   }
-  if ((a.is_list() && b.is_list()) || (a.is_tuple() && b.is_tuple())) {
+  if ((a.is_list() && b.is_list() && a.is_plain_sequence() && b.is_plain_sequence()) || (a.is_tuple() && b.is_tuple())) {
     HEFT_TRY(in.charge(a.items().size() + b.items().size()));
     std::vector<Value> out = a.items();
     out.insert(out.end(), b.items().begin(), b.items().end());
@@ -75,6 +75,7 @@ util::Result<Value> add(Interpreter& in, const Value& a, const Value& b) {
   // Python raises here. In the JS-compatible mode heft concatenates as @huggingface/jinja
   // does; in Python mode it raises and asks for that mode (see interpreter.h).
   auto js_ok = [](const Value& v) { return v.is_number() || v.is_sequence() || v.is_dict() || v.is_namespace(); };
+  if (a.is_sequence() && b.is_sequence() && !in.js_compatible()) in.suggest_js_compatible();  // list + generator
   if ((a.is_string() && js_ok(b)) || (b.is_string() && js_ok(a))) {
     if (in.js_compatible()) {
       std::string out;
@@ -132,8 +133,8 @@ util::Result<Value> binary_op(Interpreter& in, std::string_view op, const Value&
       bool overflow = __builtin_mul_overflow(a.as_int(), b.as_int(), &r);
       return int_result(overflow, r);
     }
-    if ((a.is_string() || a.is_sequence()) && b.is_integral()) return repeat(in, a, b.as_int());
-    if ((b.is_string() || b.is_sequence()) && a.is_integral()) return repeat(in, b, a.as_int());
+    if ((a.is_string() || a.is_plain_sequence()) && b.is_integral()) return repeat(in, a, b.as_int());
+    if ((b.is_string() || b.is_plain_sequence()) && a.is_integral()) return repeat(in, b, a.as_int());
     return unsupported("*", a, b);
   }
   if (op == "/") {
@@ -212,10 +213,16 @@ util::Result<bool> contains(const Value& c, const Value& item) {
       if (!item.is_string())
         return util::fail("'in <string>' requires string as left operand, not " + type_name(item));
       return c.str().find(item.str()) != std::string::npos;
-    case Value::Kind::List: case Value::Kind::Tuple:
-      for (const auto& x : c.items())
-        if (equals(x, item)) return true;
+    case Value::Kind::List: case Value::Kind::Tuple: {
+      auto& items = c.items();
+      for (size_t i = 0; i < items.size(); ++i)
+        if (equals(items[i], item)) {
+          if (c.is_lazy()) items.erase(items.begin(), items.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+          return true;
+        }
+      if (c.is_lazy()) items.clear();  // `in` ran the generator to its end
       return false;
+    }
     case Value::Kind::Dict:
       return c.dict().find(item) != nullptr;
     case Value::Kind::Undefined:
@@ -246,7 +253,7 @@ util::Result<Value> slice(const Value& v, const Value& start_v, const Value& sto
   if (v.is_string()) {
     if (!ascii) wide = unicode::decode(v.str());
     n = static_cast<int64_t>(ascii ? v.str().size() : wide.size());
-  } else if (v.is_sequence()) {
+  } else if (v.is_plain_sequence()) {
     n = static_cast<int64_t>(v.items().size());
   } else {
     return util::fail("'" + type_name(v) + "' object is not subscriptable");

@@ -40,8 +40,8 @@ TEST_NO_ARGS(t_string, "string", v.is_string())
 TEST_NO_ARGS(t_mapping, "mapping", v.is_dict())
 // iter() works on str, list, tuple, dict, and (yielding nothing) Undefined.
 TEST_NO_ARGS(t_iterable, "iterable", v.is_string() || v.is_sequence() || v.is_dict() || v.is_undefined())
-// len() and [] both exist: str, list, tuple, dict, and Undefined.
-TEST_NO_ARGS(t_sequence, "sequence", v.is_string() || v.is_sequence() || v.is_dict() || v.is_undefined())
+// len() and [] both exist: str, list, tuple, dict, and Undefined (not generators or dict views).
+TEST_NO_ARGS(t_sequence, "sequence", v.is_string() || v.is_plain_sequence() || v.is_dict() || v.is_undefined())
 
 Result<bool> t_lower(Interpreter& in, const Value& v, CallArgs& a) {
   HEFT_TRY(no_args("lower", a));

@@ -51,21 +51,30 @@ Value Value::markup(std::string s) {
 
 Value Value::list(std::vector<Value> items) {
   Value v;
-  v.v_ = ListRef{std::make_shared<ListData>(ListData{std::move(items), false})};
+  v.v_ = ListRef{std::make_shared<ListData>(ListData{std::move(items), false, Flavor::List, ""})};
   return v;
 }
 
 Value Value::tuple(std::vector<Value> items) {
   Value v;
-  v.v_ = TupleRef{std::make_shared<ListData>(ListData{std::move(items), false})};
+  v.v_ = TupleRef{std::make_shared<ListData>(ListData{std::move(items), false, Flavor::List, ""})};
   return v;
 }
 
 Value Value::group(Value grouper, Value list) {
   Value v;
-  v.v_ = TupleRef{std::make_shared<ListData>(ListData{{std::move(grouper), std::move(list)}, true})};
+  v.v_ = TupleRef{std::make_shared<ListData>(ListData{{std::move(grouper), std::move(list)}, true, Flavor::List, ""})};
   return v;
 }
+
+Value Value::lazy(std::vector<Value> items, Flavor flavor, const char* origin) {
+  Value v;
+  v.v_ = ListRef{std::make_shared<ListData>(ListData{std::move(items), false, flavor, origin})};
+  return v;
+}
+
+Flavor Value::flavor() const { return is_list() ? std::get<ListRef>(v_).p->flavor : Flavor::List; }
+const char* Value::origin() const { return is_list() ? std::get<ListRef>(v_).p->origin : ""; }
 
 bool Value::is_group() const { return is_tuple() && std::get<TupleRef>(v_).p->group; }
 
@@ -129,7 +138,7 @@ bool Value::truthy() const {
     case Kind::Int: return as_int() != 0;
     case Kind::Float: return as_float() != 0.0;
     case Kind::String: return !str().empty();
-    case Kind::List: case Kind::Tuple: return !items().empty();
+    case Kind::List: case Kind::Tuple: return is_lazy() || !items().empty();
     case Kind::Dict: return !dict().items.empty();
     default: return true;
   }
@@ -144,6 +153,9 @@ Value deep_copy_at(const Value& v, int depth) {
       items.reserve(v.items().size());
       for (const auto& x : v.items()) items.push_back(deep_copy_at(x, depth + 1));
       if (v.is_group()) return Value::group(items[0], items[1]);
+      if (v.flavor() != Flavor::List) {
+        return Value::lazy(std::move(items), v.flavor(), v.origin());
+      }
       return v.is_list() ? Value::list(std::move(items)) : Value::tuple(std::move(items));
     }
     case Value::Kind::Dict: case Value::Kind::Namespace: {
@@ -183,6 +195,7 @@ bool equals_at(const Value& a, const Value& b, int depth) {
     return a.as_int() == b.as_int();
   }
   if (a.kind() != b.kind()) return false;
+  if (a.flavor() != Flavor::List || b.flavor() != Flavor::List) return a.same_object(b);  // generators, views
   switch (a.kind()) {
     case K::Undefined: case K::None: return true;
     case K::String: return a.str() == b.str();
@@ -227,7 +240,7 @@ util::Result<int> compare(const Value& a, const Value& b) {
     int c = a.str().compare(b.str());  // UTF-8 byte order is code point order
     return c < 0 ? -1 : c > 0 ? 1 : 0;
   }
-  if ((a.is_list() && b.is_list()) || (a.is_tuple() && b.is_tuple())) {
+  if ((a.is_list() && b.is_list() && a.is_plain_sequence() && b.is_plain_sequence()) || (a.is_tuple() && b.is_tuple())) {
     const auto& x = a.items();
     const auto& y = b.items();
     for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
@@ -248,7 +261,15 @@ std::string type_name(const Value& v) {
     case K::Int: return "int";
     case K::Float: return "float";
     case K::String: return v.is_safe() ? "Markup" : "str";
-    case K::List: return "list";
+    case K::List:
+      switch (v.flavor()) {
+        case Flavor::Generator: return "generator";
+        case Flavor::Iterator: return "list_reverseiterator";
+        case Flavor::DictKeys: return "dict_keys";
+        case Flavor::DictValues: return "dict_values";
+        case Flavor::DictItems: return "dict_items";
+        default: return "list";
+      }
     case K::Tuple: return "tuple";
     case K::Dict: return "dict";
     case K::Namespace: return "Namespace";

@@ -29,9 +29,17 @@ inline std::string quoted(std::string_view s) {
   return r;
 }
 
+// What a list-kind value is in Python. Filters like map() and select() return
+// generators: always true, no len(), no [i], consumed by one pass, not JSON.
+// reversed() gives an iterator with the same traits; dict.keys()/values()/items()
+// give views (len() and repeated passes work, [i] and JSON do not).
+enum class Flavor : uint8_t { List, Generator, Iterator, DictKeys, DictValues, DictItems };
+
 struct ListData {
   std::vector<Value> items;
   bool group = false;  // a groupby() result: (grouper, list) also readable as .grouper and .list
+  Flavor flavor = Flavor::List;
+  const char* origin = "";  // the generator function, for printing
 };
 
 // Insertion-ordered mapping with Python key equality (1 == 1.0 == True).
@@ -91,6 +99,8 @@ class Value {
   static Value tuple(std::vector<Value> items);
   // groupby()'s (grouper, list) pair, a tuple whose items are also attributes.
   static Value group(Value grouper, Value list);
+  // A generator, iterator or dict view holding `items` (see Flavor).
+  static Value lazy(std::vector<Value> items, Flavor flavor, const char* origin = "");
   static Value make_dict(DictData d = {});
   static Value ns(DictData attrs = {});
   static Value function(std::string name, NativeFn fn, Function::Kind kind = Function::Kind::Builtin);
@@ -105,8 +115,13 @@ class Value {
   bool is_string() const { return kind() == Kind::String; }
   bool is_list() const { return kind() == Kind::List; }
   bool is_tuple() const { return kind() == Kind::Tuple; }
-  bool is_sequence() const { return is_list() || is_tuple(); }  // list or tuple
+  bool is_sequence() const { return is_list() || is_tuple(); }  // any list flavor, or tuple
   bool is_group() const;
+  Flavor flavor() const;  // Flavor::List for plain lists and everything else
+  const char* origin() const;  // a generator's function name
+  bool is_plain_sequence() const { return is_tuple() || (is_list() && flavor() == Flavor::List); }
+  // A generator or iterator: single pass, always true, no len().
+  bool is_lazy() const { return flavor() == Flavor::Generator || flavor() == Flavor::Iterator; }
   bool is_dict() const { return kind() == Kind::Dict; }
   bool is_namespace() const { return kind() == Kind::Namespace; }
   bool is_function() const { return kind() == Kind::Function; }

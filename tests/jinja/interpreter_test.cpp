@@ -143,6 +143,12 @@ TEST(JinjaJsCompatible, SpellsLikeHuggingfaceJinja) {
   EXPECT_EQ(render_js("{{ 'a' + [1, 'b', 2.0, [3], {'k': 'v'}] }}"), "a1,b,2.0,[3],{\"k\": \"v\"}");
   EXPECT_EQ(render_js("{{ 'n' + 1.0 }}|{{ 'd' + {'a': 1} }}|{{ true }}|{{ 1.0 }}"), "n1|d[object Map]|true|1.0");
   EXPECT_EQ(render_js("{{ {'a': 1.0}|tojson }}|{{ 'x' ~ [1, 2] }}|{{ none }}"), "{\"a\": 1}|x1,2|");
+  // JavaScript's == on raw values: containers by identity, null == undefined, 1 == '1'.
+  EXPECT_EQ(render_js("{% set a = {'x': 1} %}{% set b = {'x': 1} %}{{ a == b }}{{ a == a }}{{ none == u }}"
+                      "{{ 1 == '1' }}{{ a in [b] }}{{ a in [a] }}{{ [1] == [1] }}"),
+            "falsetruetruetruefalsetruefalse");
+  // No Markup in JavaScript; strip() ignores its argument there.
+  EXPECT_EQ(render_js("{{ ('<'|safe) + '<' }}|{{ 'xxaxx'.strip('x') }}|{{ 'aB'.capitalize() }}"), "<<|xxaxx|AB");
 }
 
 TEST(JinjaJsCompatible, UsedOnlyWhenPythonFailsOnConcatenation) {
