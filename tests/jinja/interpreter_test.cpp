@@ -118,6 +118,20 @@ TEST(JinjaLimits, DeepNestingIsAnErrorNotACrash) {
   EXPECT_EQ(render(ok + " }}").value_or("?"), "301");
 }
 
+TEST(JinjaLimits, StackDepthIsBoundedWhateverTheCallLimit) {
+  // With the call limit lifted, the interpreter's own frame bound still stops the recursion.
+  RenderOptions opt;
+  opt.limits.max_call_depth = 1 << 30;
+  std::string deep_expr = "1";
+  for (int i = 0; i < 400; ++i) deep_expr = "(" + deep_expr + " + n)";
+  auto r = render("{% macro m(n) %}{{ " + deep_expr + " }}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}", {}, opt);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("nesting too deep"), std::string::npos) << r.error().message;
+  auto r2 = render("{% macro m(n) %}{% for x in [1] %}{% if true %}{% call m(n + 1) %}{% endcall %}{% endif %}"
+                   "{% endfor %}{% endmacro %}{{ m(0) }}", {}, opt);
+  ASSERT_FALSE(r2);
+}
+
 TEST(JinjaLimits, SelfContainingNamespaceDoesNotHang) {
   auto r = render("{% set ns = namespace() %}{% set ns.me = ns %}{{ ns.me is defined }}{{ ns.me.me.me is defined }}");
   ASSERT_TRUE(r) << r.error().message;
