@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   add(add_run);
   add(add_chat);
   add(add_perplexity);
+  add(add_logits);
   add(add_inspect);
   add(add_tokenize);
   add(add_detokenize);
