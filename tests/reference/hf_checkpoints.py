@@ -112,7 +112,7 @@ def llama_like_weights(c, init, *, qkv_bias=False, qk_norm=None, post_norms=Fals
     # current token's own logit (x . e_x, about d / |x|) does not win every position.
     if resid_gain is None:
         resid_gain = 4.0 if tied else 1.0
-    t = {"model.embed_tokens.weight": init.normal((VOCAB, d), emb_std)}
+    t = {"model.embed_tokens.weight": init.normal((c["vocab_size"], d), emb_std)}
     for i in range(c["num_hidden_layers"]):
         p = f"model.layers.{i}."
         t[p + "input_layernorm.weight"] = init.norm(d, norm_center)
@@ -146,14 +146,15 @@ def llama_like_weights(c, init, *, qkv_bias=False, qk_norm=None, post_norms=Fals
         t[p + "mlp.down_proj.weight"] = init.linear(d, ff, resid_gain)
     t["model.norm.weight"] = init.norm(d, norm_center if final_norm_center is None else final_norm_center)
     if not tied:
-        t["lm_head.weight"] = init.linear(VOCAB, d, out_gain)
+        t["lm_head.weight"] = init.linear(c["vocab_size"], d, out_gain)
     return t
 
 
 def gpt2_weights(c, init, prefix="transformer.", attn_buffers=False):
     d, L, n_pos = c["n_embd"], c["n_layer"], c["n_positions"]
     ff = c["n_inner"] or 4 * d
-    t = {prefix + "wte.weight": init.normal((VOCAB, d), 0.7), prefix + "wpe.weight": init.normal((n_pos, d), 0.5)}
+    t = {prefix + "wte.weight": init.normal((c["vocab_size"], d), 0.7),
+         prefix + "wpe.weight": init.normal((n_pos, d), 0.5)}
     for i in range(L):
         p = f"{prefix}h.{i}."
         t[p + "ln_1.weight"], t[p + "ln_1.bias"] = init.norm(d), init.normal(d, 0.2)
@@ -372,6 +373,10 @@ VARIANTS = {
     "llama-bf16": ("llama", cfg_llama, _llama, "BF16", 1, True, "llama in BF16"),
     "gemma-f16": ("gemma", cfg_gemma, _gemma, "F16", 1, True, "gemma in F16"),
     "qwen3-sharded": ("qwen3", cfg_qwen3, _qwen3, "F32", 2, True, "qwen3 in two shards with an index"),
+    # As every Qwen 2/2.5/3 and Phi-3 checkpoint: the embedding has more rows than the tokenizer has
+    # tokens (padded to a multiple of 64 here); a GGUF needs the vocabulary padded to match.
+    "qwen2-padded": ("qwen2-padded", _with(cfg_qwen2, vocab_size=VOCAB + 64), _qwen2, "F32", 1, True,
+                     "vocab_size 2112 > the tokenizer's 2048 tokens"),
     "gpt2-noprefix": ("gpt2", cfg_gpt2, _gpt2_noprefix, "F32", 1, True,
                       "names without transformer., attn.bias buffers (as openai-community/gpt2)"),
     # Conventions llama.cpp cannot express, so checked against the NumPy reference only.

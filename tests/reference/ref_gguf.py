@@ -234,8 +234,16 @@ def convert(folder, vocab_gguf):
         tensors.append(("output_norm.weight", plus(w["model.norm.weight"])))
         if not s.tied:
             tensors.append(("output.weight", w.head))
-    kv += [(k, ty, v) for k, ty, v in read_kv(vocab_gguf) if k.startswith("tokenizer.")]
-    return kv, tensors
+    tok = [(k, ty, v) for k, ty, v in read_kv(vocab_gguf) if k.startswith("tokenizer.")]
+    n_vocab = w.embed.shape[0]
+    for i, (k, ty, v) in enumerate(tok):
+        # Embedding rows beyond the tokenizer's tokens: padded as convert_hf_to_gguf.py does.
+        if k in ("tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type") and len(v[1]) < n_vocab:
+            pad = range(len(v[1]), n_vocab)
+            extra = {"tokenizer.ggml.tokens": [f"[PAD{j}]" for j in pad], "tokenizer.ggml.scores": [-1000.0] * len(pad),
+                     "tokenizer.ggml.token_type": [5] * len(pad)}[k]  # 5: UNUSED
+            tok[i] = (k, ty, (v[0], v[1] + extra))
+    return kv + tok, tensors
 
 
 def main():
