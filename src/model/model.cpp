@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernels/quant.h"
+#include "model/hf_names.h"
 
 namespace heft::model {
 
@@ -54,7 +55,8 @@ void materialize_f32(Model& m, Weight& w) {
 
 }  // namespace
 
-util::Result<std::unique_ptr<Model>> load_model(formats::ModelFile&& file) {
+util::Result<std::unique_ptr<Model>> load_model(formats::ModelFile&& source) {
+  formats::ModelFile file = HEFT_TRY(map_hf_model(std::move(source)));
   auto m = std::make_unique<Model>();
   m->hp = HEFT_TRY(read_hparams(file.metadata));
   m->spec = find_arch(m->hp.arch);
