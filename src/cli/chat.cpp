@@ -116,7 +116,7 @@ class ChatSession {
 
 int run_chat(const ChatArgs& a) {
   const std::string path = a.model.empty() ? default_model_path() : a.model;
-  auto loaded = load_model_and_tokenizer(path);
+  auto loaded = load_model_and_tokenizer(path, a.ctx.quantize, a.ctx.threads);
   if (!loaded) return report(loaded.error());
   // The model's templates and special-token texts (a model may have the latter only).
   auto loaded_set = chat::load_templates(path);

@@ -4,14 +4,23 @@
 
 #include <filesystem>
 
+#include "convert/quantize_in_memory.h"
 #include "formats/open_model.h"
+#include "model/hf_names.h"
 
 namespace heft::cli {
 
-util::Result<LoadedModel> load_model_and_tokenizer(const std::string& path) {
+util::Result<LoadedModel> load_model_and_tokenizer(const std::string& path, const std::string& quantize,
+                                                   unsigned threads) {
   auto mf = HEFT_TRY(formats::open_model(path));
   LoadedModel out;
   out.tokenizer = HEFT_TRY(tokenizer::load_tokenizer(mf));
+  if (!quantize.empty()) {
+    auto ft = convert::file_type_from_name(quantize);
+    if (!ft) return util::fail("--quantize: unknown type '" + quantize + "'");
+    mf = HEFT_TRY(model::map_hf_model(std::move(mf)));
+    HEFT_TRY(convert::quantize_in_memory(mf, *ft, threads));
+  }
   out.model = HEFT_TRY(model::load_model(std::move(mf)));
   if (out.tokenizer->n_vocab() != out.model->hp.n_vocab)
     return util::fail("the tokenizer has " + std::to_string(out.tokenizer->n_vocab()) + " tokens but the model " +
@@ -25,6 +34,7 @@ void ContextOptions::add_to(CLI::App* cmd) {
   cmd->add_option("-t,--threads", threads, "Threads (default: all cores)");
   cmd->add_option("--cache-type", cache_type, "KV cache type: f16 or f32")->capture_default_str();
   cmd->add_option("-b,--batch-size", n_batch, "Prompt tokens per forward pass")->capture_default_str();
+  cmd->add_option("--quantize", quantize, "Re-encode the weights at load, e.g. Q8_0 or Q4_K_M (llama-quantize's choices)");
 }
 
 util::Result<engine::ContextParams> ContextOptions::params() const {

@@ -17,13 +17,16 @@ struct LoadedModel {
   std::optional<tokenizer::Tokenizer> tokenizer;
 };
 
-util::Result<LoadedModel> load_model_and_tokenizer(const std::string& path);
+// quantize: a file type name (Q8_0, Q4_K_M, ...) to re-encode the weights to at load; empty: as stored.
+util::Result<LoadedModel> load_model_and_tokenizer(const std::string& path, const std::string& quantize = {},
+                                                   unsigned threads = 0);
 
 struct ContextOptions {
   int64_t n_ctx = 0;
   unsigned threads = 0;
   std::string cache_type = "f16";
   int64_t n_batch = 512;
+  std::string quantize;
 
   void add_to(CLI::App* cmd);
   util::Result<engine::ContextParams> params() const;

@@ -36,7 +36,7 @@ int run(const RunArgs& a) {
     if (!text) return report(text.error());
     prompt = *text;
   }
-  auto loaded = load_model_and_tokenizer(a.model.empty() ? default_model_path() : a.model);
+  auto loaded = load_model_and_tokenizer(a.model.empty() ? default_model_path() : a.model, a.ctx.quantize, a.ctx.threads);
   if (!loaded) return report(loaded.error());
   const tokenizer::Tokenizer& tok = *loaded->tokenizer;
   auto cparams = a.ctx.params();

@@ -1,6 +1,10 @@
 #include "convert/gguf_export.h"
 
+#include <map>
+
 #include "convert/tensor_stream.h"
+#include "convert/tokenizer_metadata.h"
+#include "model/hf_names.h"
 #include "formats/gguf_reader.h"
 #include "formats/gguf_writer.h"
 #include "kernels/quant.h"
@@ -13,8 +17,35 @@ namespace heft::convert {
 
 using formats::MetaValue;
 
-util::Result<void> export_gguf(const formats::ModelFile& src, const std::string& out_path, const ExportOptions& opt) {
-  formats::Metadata md = src.metadata;
+namespace {
+
+// general.file_type for a file whose tensors keep their types: the type of its matrices.
+uint32_t file_type_of(const std::vector<TensorDesc>& descs) {
+  std::map<formats::GgmlType, uint64_t> count;
+  for (const auto& d : descs)
+    if (d.shape.size() >= 2) count[d.source_type]++;
+  formats::GgmlType dominant = formats::GgmlType::F32;
+  uint64_t best = 0;
+  for (auto [t, c] : count)
+    if (c > best) best = c, dominant = t;
+  for (std::string_view name : file_type_names())
+    if (auto ft = file_type_from_name(name); ft && ft->base == dominant) return ft->id;
+  return 0;
+}
+
+}  // namespace
+
+util::Result<void> export_gguf(const formats::ModelFile& original, const std::string& out_path, const ExportOptions& opt) {
+  // Hugging Face folders first take GGUF names, layouts and a GGUF tokenizer description.
+  const bool from_hf = original.format == formats::FileFormat::HfFolder;
+  formats::ModelFile src = HEFT_TRY(model::map_hf_model(formats::ModelFile(original)));
+  formats::Metadata md;
+  for (const auto& [k, v] : src.metadata.entries())
+    if (!k.starts_with("safetensors.") && k != "general.license.file") md.set(k, v);
+  if (from_hf) {
+    md.set("general.type", MetaValue::string("model"));
+    HEFT_TRY(add_tokenizer_metadata(src.path, md));
+  }
   if (!opt.vocab_from.empty()) {
     auto vocab = HEFT_TRY(formats::read_gguf(opt.vocab_from));
     for (const auto& [k, v] : vocab.metadata.entries())
@@ -38,7 +69,9 @@ util::Result<void> export_gguf(const formats::ModelFile& src, const std::string&
     if (requantizing) util::warn("re-quantizing already quantized tensors loses quality; start from F32/F16/BF16 weights when you can");
   } else {
     for (const auto& d : descs) types.push_back(d.source_type);
+    if (!md.contains("general.file_type")) md.set("general.file_type", MetaValue::u32(file_type_of(descs)));
   }
+  if (!md.contains("general.quantization_version")) md.set("general.quantization_version", MetaValue::u32(2));
   std::vector<formats::GgufTensorSpec> specs;
   for (size_t i = 0; i < descs.size(); ++i) {
     specs.push_back({descs[i].name, types[i], descs[i].shape});

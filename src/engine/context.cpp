@@ -34,14 +34,15 @@ Context::Context(const model::Model& model, const ContextParams& params, int64_t
   v_.resize(static_cast<size_t>(B * cache_.v_dim()));
   attn_.resize(static_cast<size_t>(B * out_dim));
   ffn_a_.resize(static_cast<size_t>(B * std::max<int64_t>(hp.n_ff, hp.n_embd)));
-  ffn_b_.resize(static_cast<size_t>(B * std::max<int64_t>(hp.n_ff, hp.n_embd)));
+  ffn_b_.resize(static_cast<size_t>(B * std::max<int64_t>(2 * int64_t{hp.n_ff}, hp.n_embd)));
+  if (model.spec->fused_qkv) qkv_.resize(static_cast<size_t>(B * (q_dim + cache_.k_dim() + cache_.v_dim())));
   scores_.resize(static_cast<size_t>(pool_.size()) * static_cast<size_t>(scratch_stride()));
-  rope_.resize(static_cast<size_t>(B * hp.n_rot));
+  rope_.resize(static_cast<size_t>(2 * B * hp.n_rot));  // global and sliding-window layer angles
   size_t act = 0;
   auto need = [&](const model::Weight& w) { act = std::max(act, matmul_scratch_bytes(w, B)); };
   need(model.output);
   for (const auto& l : model.layers)
-    for (const model::Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down})
+    for (const model::Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down, &l.wqkv})
       if (w->present()) need(*w);
   act_.resize(act + 64);
 }
@@ -76,13 +77,16 @@ void Context::shift(int64_t n_keep, int64_t n_discard) {
   const int64_t moved = n_past_ - n_keep - n_discard;
   cache_.move(n_keep + n_discard, n_keep, moved);
   // Keys carry their position's rotation: rotate them back by n_discard positions.
+  if (model_.spec->positions == model::Positions::Learned) {
+    n_past_ -= n_discard;  // learned positions cannot be shifted; the kept keys stay as they are
+    return;
+  }
   std::vector<float> cache(static_cast<size_t>(hp.n_rot)), row(static_cast<size_t>(cache_.k_dim()));
-  const float* ff = model_.rope_freqs.present() ? reinterpret_cast<const float*>(model_.rope_freqs.data) : nullptr;
-  const float freq_scale = hp.rope_scaling == model::RopeScaling::Linear ? 1.0f / hp.rope_scale_factor : 1.0f;
-  rope_cache(cache.data(), hp.n_rot, static_cast<float>(-n_discard), hp.rope_freq_base, freq_scale, ff);
-  for (int64_t l = 0; l < hp.n_layer; ++l)
-    for (int64_t p = n_keep; p < n_keep + moved; ++p) {
-      void* raw = cache_.k_row_mut(l, p);
+  for (int64_t l = 0; l < hp.n_layer; ++l) {
+    const RopeParams p = rope_params(hp.is_swa(static_cast<uint32_t>(l)));
+    rope_cache(cache.data(), hp.n_rot, static_cast<float>(-n_discard), p.base, p.scale, p.factors, 1.0f);
+    for (int64_t pos = n_keep; pos < n_keep + moved; ++pos) {
+      void* raw = cache_.k_row_mut(l, pos);
       if (cache_.type() == CacheType::F32) std::copy_n(static_cast<float*>(raw), row.size(), row.data());
       else
         for (size_t i = 0; i < row.size(); ++i) row[i] = kernels::fp16_to_fp32(static_cast<uint16_t*>(raw)[i]);
@@ -91,8 +95,9 @@ void Context::shift(int64_t n_keep, int64_t n_discard) {
         if (model_.spec->positions == model::Positions::RopeNeox) rope_apply_neox(head, cache.data(), hp.n_rot);
         else rope_apply_normal(head, cache.data(), hp.n_rot);
       }
-      cache_.store_k(l, p, row.data());
+      cache_.store_k(l, pos, row.data());
     }
+  }
   n_past_ -= n_discard;
 }
 

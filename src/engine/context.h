@@ -51,7 +51,13 @@ class Context {
  private:
   Context(const model::Model& model, const ContextParams& params, int64_t n_ctx);
   void forward(const int32_t* tokens, int64_t n_tokens, bool all_logits, float* logits_out);
-  void attention(int64_t layer, int64_t n_tokens, int64_t pos0);
+  // window > 0: only the last `window` positions are visible (sliding-window layers).
+  void attention(int64_t layer, int64_t n_tokens, int64_t pos0, int64_t window, float scale);
+  struct RopeParams {
+    float base = 10000.0f, scale = 1.0f, mscale = 1.0f;
+    const float* factors = nullptr;
+  };
+  RopeParams rope_params(bool sliding_window_layer) const;
   int64_t scratch_stride() const;  // floats of attention scratch per thread
 
   const model::Model& model_;
@@ -63,7 +69,7 @@ class Context {
   int64_t n_logits_ = 0;
 
   // Scratch, sized for n_batch tokens.
-  std::vector<float> x_, h_, q_, k_, v_, attn_, ffn_a_, ffn_b_, scores_, rope_;
+  std::vector<float> x_, h_, q_, k_, v_, qkv_, attn_, ffn_a_, ffn_b_, scores_, rope_;
   std::vector<uint8_t> act_;
   std::vector<std::vector<float>> norm_weights_;  // norm vectors as floats, per layer
 };

@@ -18,18 +18,38 @@ const float* f32(const model::Weight& w) { return w.present() ? reinterpret_cast
 
 }  // namespace
 
+Context::RopeParams Context::rope_params(bool swa) const {
+  const auto& hp = model_.hp;
+  RopeParams p;
+  p.base = swa ? hp.rope_freq_base_swa : hp.rope_freq_base;
+  p.scale = !swa && hp.rope_scaling == model::RopeScaling::Linear ? 1.0f / hp.rope_scale_factor : 1.0f;
+  p.mscale = hp.rope_attn_factor;
+  if (model_.rope_freqs.present()) p.factors = f32(model_.rope_freqs);
+  else if (model_.rope_long.present() || model_.rope_short.present())
+    p.factors = f32(cache_.n_ctx() > hp.rope_orig_ctx && model_.rope_long.present() ? model_.rope_long : model_.rope_short);
+  return p;
+}
+
 void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* logits_out) {
   const model::Model& m = model_;
   const auto& hp = m.hp;
   const model::ArchSpec& spec = *m.spec;
-  const int64_t E = hp.n_embd, pos0 = n_past_;
-  const int64_t q_dim = int64_t{hp.n_head} * hp.head_dim_k;
+  const int64_t E = hp.n_embd, F = hp.n_ff, pos0 = n_past_;
+  const int64_t hd = hp.head_dim_k;
+  const int64_t q_dim = int64_t{hp.n_head} * hd;
   const int64_t kv_dim = cache_.k_dim(), v_dim = cache_.v_dim();
   float* x = x_.data();    // (n, E) residual stream
   float* h = h_.data();    // (n, E) normed input of each block
   uint8_t* act = act_.data();
 
   for (int64_t t = 0; t < n; ++t) weight_row(m.tok_embd, tokens[t], x + t * E);
+  if (spec.positions == model::Positions::Learned) {
+    std::vector<float>& row = ffn_a_;  // one row of scratch
+    for (int64_t t = 0; t < n; ++t) {
+      weight_row(m.pos_embd, std::min<int64_t>(pos0 + t, m.pos_embd.rows - 1), row.data());
+      for (int64_t i = 0; i < E; ++i) x[t * E + i] += row[static_cast<size_t>(i)];
+    }
+  }
   if (spec.scale_embeddings) {
     const float s = std::sqrt(static_cast<float>(E));
     for (int64_t i = 0; i < n * E; ++i) x[i] *= s;
@@ -43,46 +63,105 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
       }
     });
   };
+  auto add_bias = [&](float* y, const model::Weight& b, int64_t width) {
+    if (!b.present()) return;
+    const float* bv = f32(b);
+    for (int64_t t = 0; t < n; ++t)
+      for (int64_t i = 0; i < width; ++i) y[t * width + i] += bv[i];
+  };
+  auto activation = [&](float v) { return spec.activation == model::Activation::Silu ? silu(v) : gelu_tanh(v); };
 
-  // RoPE angles for this batch's positions.
-  const float freq_scale = hp.rope_scaling == model::RopeScaling::Linear ? 1.0f / hp.rope_scale_factor : 1.0f;
-  for (int64_t t = 0; t < n; ++t)
-    rope_cache(rope_.data() + t * hp.n_rot, hp.n_rot, static_cast<float>(pos0 + t), hp.rope_freq_base, freq_scale,
-               f32(m.rope_freqs));
+  // RoPE angles for this batch's positions; sliding-window layers may use other parameters.
+  const bool rope = spec.positions != model::Positions::Learned;
+  const RopeParams global = rope_params(false), local = rope_params(true);
+  const RopeParams* param_sets[2] = {&global, &local};
+  if (rope)
+    for (int set = 0; set < 2; ++set) {
+      const RopeParams& p = *param_sets[set];
+      for (int64_t t = 0; t < n; ++t)
+        rope_cache(rope_.data() + (set * n + t) * hp.n_rot, hp.n_rot, static_cast<float>(pos0 + t), p.base, p.scale,
+                   p.factors, p.mscale);
+    }
+  const float q_scale = hp.query_pre_attn_scalar > 0 ? 1.0f / std::sqrt(hp.query_pre_attn_scalar)
+                                                      : 1.0f / std::sqrt(static_cast<float>(hd));
 
   for (int64_t l = 0; l < hp.n_layer; ++l) {
     const model::LayerWeights& w = m.layers[static_cast<size_t>(l)];
+    const bool swa = hp.is_swa(static_cast<uint32_t>(l));
     norm(x, w.attn_norm, w.attn_norm_bias, h);
-    matmul(w.wq, h, n, q_.data(), act, pool_);
-    matmul(w.wk, h, n, k_.data(), act, pool_);
-    matmul(w.wv, h, n, v_.data(), act, pool_);
+    if (spec.fused_qkv) {
+      const int64_t width = q_dim + kv_dim + v_dim;
+      float* qkv = qkv_.data();
+      matmul(w.wqkv, h, n, qkv, act, pool_);
+      add_bias(qkv, w.bqkv, width);
+      for (int64_t t = 0; t < n; ++t) {
+        std::copy_n(qkv + t * width, q_dim, q_.data() + t * q_dim);
+        std::copy_n(qkv + t * width + q_dim, kv_dim, k_.data() + t * kv_dim);
+        std::copy_n(qkv + t * width + q_dim + kv_dim, v_dim, v_.data() + t * v_dim);
+      }
+    } else {
+      matmul(w.wq, h, n, q_.data(), act, pool_);
+      matmul(w.wk, h, n, k_.data(), act, pool_);
+      matmul(w.wv, h, n, v_.data(), act, pool_);
+      add_bias(q_.data(), w.bq, q_dim);
+      add_bias(k_.data(), w.bk, kv_dim);
+      add_bias(v_.data(), w.bv, v_dim);
+    }
+    // Per-head Q/K norms, RoPE, Q scaling, then into the cache.
+    const float* rc_base = rope_.data() + (swa ? n : 0) * hp.n_rot;
     pool_.parallel_for(n, [&](int64_t t0, int64_t t1, unsigned) {
       for (int64_t t = t0; t < t1; ++t) {
-        const float* rc = rope_.data() + t * hp.n_rot;
-        for (int64_t hd = 0; hd < hp.n_head; ++hd)
-          rope_apply_normal(q_.data() + t * q_dim + hd * hp.head_dim_k, rc, hp.n_rot);
-        for (int64_t hd = 0; hd < hp.n_head_kv; ++hd)
-          rope_apply_normal(k_.data() + t * kv_dim + hd * hp.head_dim_k, rc, hp.n_rot);
-        cache_.store_k(l, pos0 + t, k_.data() + t * kv_dim);
+        float* qt = q_.data() + t * q_dim;
+        float* kt = k_.data() + t * kv_dim;
+        if (spec.qk_norm) {
+          for (int64_t hh = 0; hh < hp.n_head; ++hh) rms_norm(qt + hh * hd, f32(w.q_norm), qt + hh * hd, hd, hp.norm_eps);
+          for (int64_t hh = 0; hh < hp.n_head_kv; ++hh) rms_norm(kt + hh * hd, f32(w.k_norm), kt + hh * hd, hd, hp.norm_eps);
+        }
+        if (rope) {
+          const float* rc = rc_base + t * hp.n_rot;
+          auto apply = spec.positions == model::Positions::RopeNeox ? rope_apply_neox : rope_apply_normal;
+          for (int64_t hh = 0; hh < hp.n_head; ++hh) apply(qt + hh * hd, rc, hp.n_rot);
+          for (int64_t hh = 0; hh < hp.n_head_kv; ++hh) apply(kt + hh * hd, rc, hp.n_rot);
+        }
+        if (spec.scale_q)
+          for (int64_t i = 0; i < q_dim; ++i) qt[i] *= q_scale;
+        cache_.store_k(l, pos0 + t, kt);
         cache_.store_v(l, pos0 + t, v_.data() + t * v_dim);
       }
     });
-    attention(l, n, pos0);
+    attention(l, n, pos0, swa ? hp.n_swa : 0, spec.scale_q ? 1.0f : 1.0f / std::sqrt(static_cast<float>(hd)));
     matmul(w.wo, attn_.data(), n, h, act, pool_);
+    add_bias(h, w.bo, E);
+    if (spec.post_norms) norm(h, w.attn_post_norm, model::Weight{}, h);
     for (int64_t i = 0; i < n * E; ++i) x[i] += h[i];
 
     norm(x, w.ffn_norm, w.ffn_norm_bias, h);
     float* a = ffn_a_.data();
     float* b = ffn_b_.data();
-    const int64_t F = hp.n_ff;
-    matmul(w.ffn_up, h, n, b, act, pool_);
-    if (spec.gated_ffn) {
+    if (spec.fused_gate_up) {
+      matmul(w.ffn_up, h, n, b, act, pool_);  // (n, 2F): gate then up
+      add_bias(b, w.b_up, 2 * F);
+      for (int64_t t = 0; t < n; ++t) {
+        const float* gate = b + t * 2 * F;
+        const float* up = gate + F;
+        for (int64_t i = 0; i < F; ++i) a[t * F + i] = activation(gate[i]) * up[i];
+      }
+    } else if (spec.gated_ffn) {
+      matmul(w.ffn_up, h, n, b, act, pool_);
       matmul(w.ffn_gate, h, n, a, act, pool_);
-      for (int64_t t = 0; t < n; ++t) swiglu_ggml(a + t * F, b + t * F, F);
+      if (spec.activation == model::Activation::Silu) {
+        for (int64_t t = 0; t < n; ++t) swiglu_ggml(a + t * F, b + t * F, F);
+      } else {
+        for (int64_t i = 0; i < n * F; ++i) a[i] = gelu_tanh(a[i]) * b[i];
+      }
     } else {
-      for (int64_t i = 0; i < n * F; ++i) a[i] = spec.activation == model::Activation::Silu ? silu(b[i]) : gelu_tanh(b[i]);
+      matmul(w.ffn_up, h, n, a, act, pool_);
+      add_bias(a, w.b_up, F);
+      for (int64_t i = 0; i < n * F; ++i) a[i] = activation(a[i]);
     }
     matmul(w.ffn_down, a, n, h, act, pool_);
+    add_bias(h, w.b_down, E);
+    if (spec.post_norms) norm(h, w.ffn_post_norm, model::Weight{}, h);
     for (int64_t i = 0; i < n * E; ++i) x[i] += h[i];
   }
 
@@ -92,10 +171,14 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
   const int64_t first = all_logits ? 0 : n - 1, rows = n - first;
   norm(x, m.output_norm, m.output_norm_bias, h);
   matmul(m.output, h + first * E, rows, logits_out, act, pool_);
+  if (hp.final_softcap > 0.0f) {
+    const float c = hp.final_softcap;
+    for (int64_t i = 0; i < rows * m.output.rows; ++i) logits_out[i] = std::tanh(logits_out[i] * (1.0f / c)) * c;
+  }
 }
 
 // Attention for each (token, head) over the cache (kernels/attention.h).
-void Context::attention(int64_t layer, int64_t n, int64_t pos0) {
+void Context::attention(int64_t layer, int64_t n, int64_t pos0, int64_t window, float scale) {
   const auto& hp = model_.hp;
   const int64_t hd_k = hp.head_dim_k, hd_v = hp.head_dim_v;
   const int64_t q_dim = int64_t{hp.n_head} * hd_k, out_dim = int64_t{hp.n_head} * hd_v;
@@ -116,7 +199,9 @@ void Context::attention(int64_t layer, int64_t n, int64_t pos0) {
       a.hd_k = hd_k;
       a.hd_v = hd_v;
       a.n_kv = pos0 + t + 1;  // causal: positions 0..pos0+t
-      a.scale = 1.0f / std::sqrt(static_cast<float>(hd_k));
+      a.first = window > 0 ? std::max<int64_t>(0, a.n_kv - window) : 0;
+      a.scale = scale;
+      a.softcap = hp.attn_softcap;
       a.batch = n > 1;
       kernels::attention_head(a, attn_.data() + t * out_dim + head * hd_v, scratch);
     }

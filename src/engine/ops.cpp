@@ -35,14 +35,15 @@ void layer_norm(const float* x, const float* w, const float* b, float* y, int64_
     for (int64_t i = 0; i < n; ++i) y[i] += b[i];
 }
 
-void rope_cache(float* cache, int64_t n_rot, float pos, float freq_base, float freq_scale, const float* freq_factors) {
+void rope_cache(float* cache, int64_t n_rot, float pos, float freq_base, float freq_scale, const float* freq_factors,
+                float mscale) {
   const float theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(n_rot));
   float theta = pos;
   for (int64_t i = 0; i < n_rot; i += 2) {
     const float ff = freq_factors ? freq_factors[i / 2] : 1.0f;
     const float t = freq_scale * (theta / ff);
-    cache[i] = std::cos(t);
-    cache[i + 1] = std::sin(t);
+    cache[i] = std::cos(t) * mscale;
+    cache[i + 1] = std::sin(t) * mscale;
     theta *= theta_scale;
   }
 }

@@ -101,10 +101,25 @@ util::Result<void> translate_hf_config(const Json& config_in, Metadata& md, cons
         md.set(a + "rope.scaling.original_context_length", MetaValue::u32(static_cast<uint32_t>(o->as_int())));
     }
   }
-  // Gemma 2/3: soft-capping, sliding windows, attention scaling.
+  // Gemma 2/3: soft-capping, sliding windows, attention scaling, local RoPE base.
   set_f32(a + "attn_logit_softcapping", {"attn_logit_softcapping"});
   set_f32(a + "final_logit_softcapping", {"final_logit_softcapping"});
-  set_u32(a + "attention.sliding_window", {"sliding_window"});
+  set_f32(a + "attention.query_pre_attn_scalar", {"query_pre_attn_scalar"});
+  set_f32(a + "rope.freq_base_swa", {"rope_local_base_freq"});
+  const bool sliding_family = *arch == "gemma2" || *arch == "gemma3";
+  if (sliding_family) {
+    set_u32(a + "attention.sliding_window", {"sliding_window"});
+    if (const Json* types = cfg.find("layer_types"); types && types->is_array()) {
+      formats::MetaValue pattern;
+      pattern.type = formats::ValueType::Array;
+      pattern.elem_type = formats::ValueType::Bool;
+      for (const Json& t : types->as_array()) pattern.packed.push_back(t.is_string() && t.as_string() == "sliding_attention");
+      pattern.count = pattern.packed.size();
+      md.set(a + "attention.sliding_window_pattern", std::move(pattern));
+    } else if (const Json* p = cfg.find("sliding_window_pattern"); p && p->is_integer()) {
+      md.set(a + "attention.sliding_window_pattern", MetaValue::u32(static_cast<uint32_t>(p->as_int())));
+    }
+  }
   return {};
 }
 

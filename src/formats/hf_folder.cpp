@@ -91,6 +91,7 @@ Result<ModelFile> read_hf_folder(const std::string& dir_str) {
   ModelFile mf = HEFT_TRY(read_weights(dir));
   mf.format = FileFormat::HfFolder;
   mf.path = dir_str;
+  mf.gguf_names = false;
 
   Metadata md;
   HEFT_TRY(translate_hf_config(*config, md, (dir / "config.json").string()));

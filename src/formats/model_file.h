@@ -38,6 +38,11 @@ class ModelFile {
   Metadata metadata;
   std::vector<TensorInfo> tensors;
   std::vector<std::shared_ptr<util::MappedFile>> mappings;
+  // Tensor data heft made itself (transformed or quantized weights); views point into these.
+  std::vector<std::shared_ptr<const std::vector<uint8_t>>> owned;
+
+  // False while tensors carry Hugging Face names and layouts (model::map_hf_model renames them).
+  bool gguf_names = true;
 
   // GGUF container facts (also set by other readers to what a GGUF would hold).
   uint32_t gguf_version = 3;

@@ -1,7 +1,9 @@
 #pragma once
 // How one architecture family differs from the others, as plain data. The
-// forward pass reads these switches; adding a family adds a spec (and a test),
-// not a new forward pass.
+// forward pass (engine/forward.cpp) reads these switches; adding a family adds
+// a spec here, its weight names (model/hf_names.cpp) and a test — not a new
+// forward pass.
+#include <cstdint>
 #include <string_view>
 
 namespace heft::model {
@@ -11,20 +13,23 @@ enum class Activation { Silu, GeluTanh };
 enum class Positions { RopeNormal, RopeNeox, Learned };
 
 struct ArchSpec {
-  std::string_view name;        // GGUF general.architecture
+  std::string_view name;               // GGUF general.architecture
   NormKind norm = NormKind::Rms;
-  bool norm_weight_plus_one = false;  // Gemma stores (w - 1): the norm multiplies by (1 + w)
   Activation activation = Activation::Silu;
-  bool gated_ffn = true;        // act(gate(x)) * up(x), else act(up(x))
-  bool attn_qkv_bias = false;   // Qwen2, GPT-2
-  bool attn_out_bias = false;
-  bool ffn_bias = false;
-  bool qk_norm = false;         // Qwen3: RMSNorm on each Q and K head
-  bool post_norms = false;      // Gemma 2/3: norms after attention and FFN too
+  bool gated_ffn = true;               // act(gate(x)) * up(x), else act(up(x))
+  bool fused_gate_up = false;          // one ffn_up tensor of 2*n_ff rows: gate, then up (Phi-3)
+  bool fused_qkv = false;              // one attn_qkv tensor (Phi-3, GPT-2)
+  bool qkv_bias = false;               // biases on Q, K, V (Qwen2, GPT-2)
+  bool out_bias = false;               // bias on the attention output (GPT-2)
+  bool ffn_bias = false;               // biases on the FFN matrices (GPT-2)
+  bool norm_bias = false;              // LayerNorm biases (GPT-2)
+  bool qk_norm = false;                // RMSNorm on each Q and K head before RoPE (Qwen3, Gemma 3)
+  bool post_norms = false;             // norms after attention and after the FFN too (Gemma 2/3)
   Positions positions = Positions::RopeNormal;
-  bool scale_embeddings = false;  // Gemma: embeddings times sqrt(n_embd)
-  bool fused_qkv = false;       // one attn_qkv tensor (Phi-3, GPT-2)
-  bool fused_gate_up = false;   // one ffn_up tensor holding gate and up (Phi-3)
+  bool scale_embeddings = false;       // embeddings times sqrt(n_embd) (Gemma)
+  bool scale_q = false;                // Q times 1/sqrt(head_dim) before attention; scores unscaled (Gemma, Phi-3)
+  uint32_t default_swa_period = 0;     // sliding-window layers: every layer but each period-th (Gemma 2: 2, Gemma 3: 6)
+  bool tied_output_default = false;    // no output.weight means tied
 };
 
 // nullptr when heft cannot run the architecture.

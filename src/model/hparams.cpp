@@ -65,7 +65,28 @@ util::Result<Hparams> read_hparams(const formats::Metadata& md, uint32_t vocab_f
     h.rope_scale_factor = static_cast<float>(*lin);
   }
   h.rope_orig_ctx = u32("rope.scaling.original_context_length", h.n_ctx_train);
+  h.rope_attn_factor = f32("rope.scaling.attn_factor", 1.0f);
+  h.rope_freq_base_swa = f32("rope.freq_base_swa", h.rope_freq_base);
+  h.attn_softcap = f32("attn_logit_softcapping", 0.0f);
+  h.final_softcap = f32("final_logit_softcapping", 0.0f);
+  h.query_pre_attn_scalar = f32("attention.query_pre_attn_scalar", 0.0f);
+  h.n_swa = u32("attention.sliding_window", 0);
   return h;
+}
+
+void set_swa_layers(Hparams& h, const formats::Metadata& md, uint32_t default_period) {
+  h.swa_layers.assign(h.n_layer, false);
+  if (h.n_swa == 0) return;
+  uint32_t period = default_period;
+  if (const formats::MetaValue* v = md.find(h.arch + ".attention.sliding_window_pattern")) {
+    if (v->is_array()) {
+      for (uint32_t l = 0; l < h.n_layer && l < v->count; ++l) h.swa_layers[l] = v->int_at(l) != 0;
+      return;
+    }
+    if (auto p = v->as_int(); p && *p >= 0) period = static_cast<uint32_t>(*p);
+  }
+  if (period == 0) return;
+  for (uint32_t l = 0; l < h.n_layer; ++l) h.swa_layers[l] = l % period < period - 1;
 }
 
 }  // namespace heft::model

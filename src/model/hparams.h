@@ -33,10 +33,26 @@ struct Hparams {
   uint32_t rope_orig_ctx = 0;            // rope.scaling.original_context_length
   float norm_eps = 1e-5f;                // rms or layer norm epsilon
   bool norm_is_rms = true;
+
+  // Family-specific (0 / empty when the family does not use them).
+  float rope_attn_factor = 1.0f;         // multiplies cos and sin (LongRoPE's attention scaling)
+  float rope_freq_base_swa = 0.0f;       // RoPE base of sliding-window layers (Gemma 3 local layers)
+  float attn_softcap = 0.0f;             // attention logit soft-capping (Gemma 2)
+  float final_softcap = 0.0f;            // final logit soft-capping (Gemma 2)
+  float query_pre_attn_scalar = 0.0f;    // Q is scaled by 1/sqrt(this) (Gemma 2/3); 0: 1/sqrt(head_dim)
+  uint32_t n_swa = 0;                    // sliding-window size
+  std::vector<bool> swa_layers;          // per layer: uses the sliding window
+
+  bool is_swa(uint32_t layer) const { return n_swa > 0 && layer < swa_layers.size() && swa_layers[layer]; }
 };
 
 // Reads what is there; missing optional keys keep their defaults. Missing
 // essentials (block_count, embedding_length, head_count) are an error.
 util::Result<Hparams> read_hparams(const formats::Metadata& md, uint32_t vocab_fallback = 0);
+
+// Sliding-window layers from `{arch}.attention.sliding_window_pattern` (a period,
+// or one bool per layer) or the family's default period: with period p, every
+// layer except each p-th is a sliding-window layer.
+void set_swa_layers(Hparams& h, const formats::Metadata& md, uint32_t default_period);
 
 }  // namespace heft::model

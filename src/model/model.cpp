@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "kernels/quant.h"
+#include "model/hf_names.h"
 
 namespace heft::model {
 
@@ -54,57 +55,93 @@ void materialize_f32(Model& m, Weight& w) {
 
 }  // namespace
 
-util::Result<std::unique_ptr<Model>> load_model(formats::ModelFile&& file) {
+util::Result<std::unique_ptr<Model>> load_model(formats::ModelFile&& source) {
+  formats::ModelFile file = HEFT_TRY(map_hf_model(std::move(source)));
   auto m = std::make_unique<Model>();
   m->hp = HEFT_TRY(read_hparams(file.metadata));
+  m->spec = find_arch(m->hp.arch);
+  if (!m->spec) return util::fail("architecture '" + m->hp.arch + "' is not supported for generation yet", file.path);
+  const ArchSpec& spec = *m->spec;
+  set_swa_layers(m->hp, file.metadata, spec.default_swa_period);
   const Hparams& hp = m->hp;
-  m->spec = find_arch(hp.arch);
-  if (!m->spec) return util::fail("architecture '" + hp.arch + "' is not supported for generation yet", file.path);
   if (hp.n_head_kv == 0 || hp.n_head % hp.n_head_kv != 0)
     return util::fail("head_count must be a multiple of head_count_kv", file.path);
-  if (hp.n_rot > hp.head_dim_k || hp.n_rot % 2 != 0)
+  if (spec.positions != Positions::Learned && (hp.n_rot > hp.head_dim_k || hp.n_rot % 2 != 0))
     return util::fail("rope.dimension_count must be even and at most the head size", file.path);
+  if (hp.n_ff == 0) return util::fail("feed_forward_length is missing", file.path);
 
   m->file = std::move(file);
   Loader L{m->file, {}};
-  const int64_t n_embd = hp.n_embd, n_ff = hp.n_ff;
-  const int64_t q_dim = int64_t{hp.n_head} * hp.head_dim_k, kv_dim = int64_t{hp.n_head_kv} * hp.head_dim_k;
+  const int64_t E = hp.n_embd, F = hp.n_ff, hd = hp.head_dim_k;
+  const int64_t q_dim = int64_t{hp.n_head} * hd, kv_dim = int64_t{hp.n_head_kv} * hd;
   const int64_t v_dim = int64_t{hp.n_head_kv} * hp.head_dim_v, out_in = int64_t{hp.n_head} * hp.head_dim_v;
 
   const formats::TensorInfo* embd = m->file.tensor("token_embd.weight");
   if (!embd) return util::fail("missing tensor token_embd.weight", m->file.path);
-  int64_t n_vocab = embd->shape.size() > 1 ? static_cast<int64_t>(embd->shape[1]) : 0;
-  if (hp.n_vocab == 0) m->hp.n_vocab = static_cast<uint32_t>(n_vocab);
-  m->tok_embd = L.get("token_embd.weight", n_embd, n_vocab, true);
-  m->output_norm = L.get("output_norm.weight", n_embd, 1, true);
-  m->output = L.get("output.weight", n_embd, n_vocab, false);
+  const int64_t n_vocab = embd->shape.size() > 1 ? static_cast<int64_t>(embd->shape[1]) : 0;
+  m->hp.n_vocab = static_cast<uint32_t>(n_vocab);
+  m->tok_embd = L.get("token_embd.weight", E, n_vocab, true);
+  if (spec.positions == Positions::Learned) m->pos_embd = L.get("position_embd.weight", E, hp.n_ctx_train, true);
+  m->output_norm = L.get("output_norm.weight", E, 1, true);
+  if (spec.norm_bias) m->output_norm_bias = L.get("output_norm.bias", E, 1, true);
+  m->output = L.get("output.weight", E, n_vocab, false);
   if (!m->output.present()) m->output = m->tok_embd;  // tied
   m->rope_freqs = L.get("rope_freqs.weight", hp.n_rot / 2, 1, false);
+  m->rope_long = L.get("rope_factors_long.weight", hp.n_rot / 2, 1, false);
+  m->rope_short = L.get("rope_factors_short.weight", hp.n_rot / 2, 1, false);
 
   m->layers.resize(hp.n_layer);
   for (uint32_t l = 0; l < hp.n_layer; ++l) {
-    auto n = [&](const char* s) { return fmt::format("blk.{}.{}.weight", l, s); };
+    auto n = [&](const char* s, const char* kind = "weight") { return fmt::format("blk.{}.{}.{}", l, s, kind); };
     LayerWeights& w = m->layers[l];
-    w.attn_norm = L.get(n("attn_norm"), n_embd, 1, true);
-    w.wq = L.get(n("attn_q"), n_embd, q_dim, true);
-    w.wk = L.get(n("attn_k"), n_embd, kv_dim, true);
-    w.wv = L.get(n("attn_v"), n_embd, v_dim, true);
-    w.wo = L.get(n("attn_output"), out_in, n_embd, true);
-    w.ffn_norm = L.get(n("ffn_norm"), n_embd, 1, true);
-    w.ffn_gate = L.get(n("ffn_gate"), n_embd, n_ff, m->spec->gated_ffn);
-    w.ffn_up = L.get(n("ffn_up"), n_embd, n_ff, true);
-    w.ffn_down = L.get(n("ffn_down"), n_ff, n_embd, true);
+    w.attn_norm = L.get(n("attn_norm"), E, 1, true);
+    if (spec.norm_bias) w.attn_norm_bias = L.get(n("attn_norm", "bias"), E, 1, true);
+    if (spec.fused_qkv) {
+      w.wqkv = L.get(n("attn_qkv"), E, q_dim + kv_dim + v_dim, true);
+      if (spec.qkv_bias) w.bqkv = L.get(n("attn_qkv", "bias"), q_dim + kv_dim + v_dim, 1, true);
+    } else {
+      w.wq = L.get(n("attn_q"), E, q_dim, true);
+      w.wk = L.get(n("attn_k"), E, kv_dim, true);
+      w.wv = L.get(n("attn_v"), E, v_dim, true);
+      if (spec.qkv_bias) {
+        w.bq = L.get(n("attn_q", "bias"), q_dim, 1, true);
+        w.bk = L.get(n("attn_k", "bias"), kv_dim, 1, true);
+        w.bv = L.get(n("attn_v", "bias"), v_dim, 1, true);
+      }
+    }
+    if (spec.qk_norm) {
+      w.q_norm = L.get(n("attn_q_norm"), hd, 1, true);
+      w.k_norm = L.get(n("attn_k_norm"), hd, 1, true);
+    }
+    w.wo = L.get(n("attn_output"), out_in, E, true);
+    if (spec.out_bias) w.bo = L.get(n("attn_output", "bias"), E, 1, true);
+    if (spec.post_norms) {
+      w.attn_post_norm = L.get(n("attn_post_norm"), E, 1, true);
+      w.ffn_post_norm = L.get(n("ffn_post_norm"), E, 1, true);
+    }
+    w.ffn_norm = L.get(n("ffn_norm"), E, 1, true);
+    if (spec.norm_bias) w.ffn_norm_bias = L.get(n("ffn_norm", "bias"), E, 1, true);
+    if (spec.fused_gate_up) {
+      w.ffn_up = L.get(n("ffn_up"), E, 2 * F, true);
+    } else {
+      w.ffn_up = L.get(n("ffn_up"), E, F, true);
+      if (spec.gated_ffn) w.ffn_gate = L.get(n("ffn_gate"), E, F, true);
+    }
+    w.ffn_down = L.get(n("ffn_down"), F, E, true);
+    if (spec.ffn_bias) {
+      w.b_up = L.get(n("ffn_up", "bias"), spec.fused_gate_up ? 2 * F : F, 1, true);
+      w.b_down = L.get(n("ffn_down", "bias"), E, 1, true);
+    }
   }
   if (!L.error.empty()) return util::fail(L.error, m->file.path);
-  materialize_f32(*m, m->output_norm);
-  materialize_f32(*m, m->output_norm_bias);
-  materialize_f32(*m, m->rope_freqs);
+  for (Weight* v : {&m->output_norm, &m->output_norm_bias, &m->rope_freqs, &m->rope_long, &m->rope_short})
+    materialize_f32(*m, *v);
   for (LayerWeights& w : m->layers)
     for (Weight* v : {&w.attn_norm, &w.attn_norm_bias, &w.ffn_norm, &w.ffn_norm_bias, &w.bq, &w.bk, &w.bv, &w.bo,
                       &w.bqkv, &w.q_norm, &w.k_norm, &w.attn_post_norm, &w.ffn_post_norm, &w.b_gate, &w.b_up, &w.b_down})
       materialize_f32(*m, *v);
-  for (const Weight* w : {&m->tok_embd, &m->output})
-    if (!kernels::can_dequantize(w->type) || !kernels::can_dot(w->type))
+  for (const Weight* w : {&m->tok_embd, &m->output, &m->pos_embd})
+    if (w->present() && (!kernels::can_dequantize(w->type) || !kernels::can_dot(w->type)))
       return util::fail("weights of type " + std::string(formats::type_name(w->type)) + " cannot be computed yet",
                         m->file.path);
   for (const LayerWeights& w : m->layers)

@@ -21,6 +21,7 @@ struct Model {
   Weight output_norm, output_norm_bias;
   Weight output;       // (n_embd -> n_vocab); the embedding matrix when tied
   Weight rope_freqs;   // optional per-dimension RoPE frequency factors (Llama 3 scaling)
+  Weight rope_long, rope_short;  // LongRoPE factors (Phi-3): long when the context exceeds the original
   std::vector<LayerWeights> layers;
   formats::ModelFile file;  // owns the mapping every Weight points into
   std::vector<std::vector<uint8_t>> owned;  // weights heft had to materialize

@@ -237,6 +237,13 @@ util::Result<GgufPreConfig> gguf_pre_config(std::string_view pre) {
   return c;
 }
 
+std::vector<std::string> gguf_pre_names() {
+  std::vector<std::string> out;
+  for (const Names& n : name_table())
+    if (!n.names.empty()) out.emplace_back(n.names.front());
+  return out;
+}
+
 util::Result<GgufPreTokenizer> GgufPreTokenizer::build(const GgufPreConfig& cfg) {
   GgufPreTokenizer p;
   p.byte_encode_ = cfg.byte_encode;

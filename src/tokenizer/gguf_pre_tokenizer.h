@@ -28,6 +28,8 @@ struct GgufPreConfig {
 
 // Unknown names are an error, as in llama.cpp. An empty name means "default".
 util::Result<GgufPreConfig> gguf_pre_config(std::string_view pre);
+// One tokenizer.ggml.pre value llama.cpp accepts for each pre-tokenizer it knows, in table order.
+std::vector<std::string> gguf_pre_names();
 
 class GgufPreTokenizer {
  public:

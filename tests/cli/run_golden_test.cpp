@@ -59,3 +59,16 @@ TEST(RunGolden, PerplexityEqualsLlamaPerplexity) {
     }
   }
 }
+
+TEST(RunGolden, HfFolderRunsDirectlyWithHuggingFacesTokenizer) {
+  // The folder is tokenized as Hugging Face does (hf_prompt_ids); with those ids
+  // llama.cpp's greedy continuation is llama_cpp_f32_exact_from_hf_ids.
+  util::Json g = test::load_json(test::shared("golden/prompts-dev.json"));
+  for (const auto& p : g.find("prompts")->as_array()) {
+    util::Json r = test::heft_json({"run", test::shared("models/TinyStories-656K"), "-p", p.get_string("prompt"), "-n",
+                                    "64", "--temp", "0", "--cache-type", "f32", "--ignore-eos", "--json"});
+    EXPECT_EQ(test::int_list(r.find("prompt_tokens")), test::int_list(p.find("hf_prompt_ids"))) << p.get_string("prompt");
+    EXPECT_EQ(test::int_list(r.find("tokens")), test::int_list(p.find("llama_cpp_f32_exact_from_hf_ids")))
+        << p.get_string("prompt");
+  }
+}
