@@ -18,9 +18,29 @@ import {spawnSync} from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import {fileURLToPath} from "node:url";
 import {parseArgs, loadPackage, runHeft, Checker} from "./lib/ref.mjs";
 
 const args = parseArgs();
+
+// Worker mode: llama.cpp's greedy next token after each prefix of the ids, for one GGUF, as JSON
+// on stdout. Each GGUF runs in its own process, so a file that makes llama.cpp abort fails that
+// variant only.
+if (args.worker) {
+  const {gguf, ids} = JSON.parse(fs.readFileSync(0, "utf8"));
+  const {getLlama} = await loadPackage("node-llama-cpp");
+  const llama = await getLlama({gpu: false, build: "never", logLevel: "error"});
+  const model = await llama.loadModel({modelPath: gguf});
+  const ctx = await model.createContext({contextSize: 128, batchSize: 128, threads: 2, flashAttention: false,
+                                         experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32"});
+  const res = await ctx.getSequence().controlledEvaluate(
+      ids.map((t) => [t, {generateNext: {token: true, options: {temperature: 0}}}]));
+  process.stdout.write(JSON.stringify(ids.map((_, i) => res[i]?.next?.token ?? null)) + "\n");
+  await ctx.dispose();
+  await model.dispose();
+  process.exit(0);
+}
+
 const against = args.against || "heft";
 if (against !== "heft" && against !== "numpy") throw new Error("--against must be heft or numpy");
 const python = typeof args.python === "string" ? args.python : "python3";
@@ -40,28 +60,21 @@ const {variants, test_ids: ids} = JSON.parse(listed.out);
 const only = typeof args.only === "string" ? args.only.split(",") : null;
 const chosen = variants.filter((v) => v.llama_cpp && (!only || only.includes(v.name)));
 
-const {getLlama} = await loadPackage("node-llama-cpp");
-const llama = await getLlama({gpu: false, build: "never", logLevel: "error"});
 const check = new Checker(`hf_families_llama_cpp --against ${against}`);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "heft-hf-llama-cpp-"));
 const summary = [];
 
-// llama.cpp's greedy next token after each prefix of ids, evaluated as one batch.
-async function llamaTop(gguf) {
-  const model = await llama.loadModel({modelPath: gguf});
-  try {
-    const ctx = await model.createContext({contextSize: 128, batchSize: 128, threads: 2, flashAttention: false,
-                                           experimentalKvCacheKeyType: "F32", experimentalKvCacheValueType: "F32"});
-    try {
-      const seq = ctx.getSequence();
-      const res = await seq.controlledEvaluate(ids.map((t) => [t, {generateNext: {token: true, options: {temperature: 0}}}]));
-      return ids.map((_, i) => res[i]?.next?.token ?? null);
-    } finally {
-      await ctx.dispose();
-    }
-  } finally {
-    await model.dispose();
+// llama.cpp's greedy next token after each prefix of ids, evaluated as one batch (in a worker).
+function llamaTop(gguf) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--worker"],
+                      {input: JSON.stringify({gguf, ids}), encoding: "utf8", maxBuffer: 1 << 26});
+  if (r.error) throw r.error;
+  if (r.status !== 0) {
+    const lines = (r.stderr || "").trim().split("\n").filter((l) => l.trim());
+    const why = lines.find((l) => /GGML_ASSERT|error|Error/.test(l)) || lines.pop() || `signal ${r.signal}`;
+    throw new Error(r.signal ? `aborted (${r.signal}): ${why}` : why);
   }
+  return JSON.parse(r.stdout);
 }
 
 function agreement(a, b) {
@@ -119,7 +132,7 @@ try {
     }
     let top;
     try {
-      top = await llamaTop(gguf);
+      top = llamaTop(gguf);
     } catch (e) {
       check.check(false, `${v.name}: llama.cpp could not run the GGUF: ${e.message}`);
       summary.push(`FAIL ${v.name}: llama.cpp: ${e.message}`);
