@@ -22,8 +22,9 @@ util::Result<LoadedModel> load_model_and_tokenizer(const std::string& path, cons
     HEFT_TRY(convert::quantize_in_memory(mf, *ft, threads));
   }
   out.model = HEFT_TRY(model::load_model(std::move(mf)));
-  if (out.tokenizer->n_vocab() != out.model->hp.n_vocab)
-    return util::fail("the tokenizer has " + std::to_string(out.tokenizer->n_vocab()) + " tokens but the model " +
+  // Real checkpoints often pad the embedding matrix past the tokenizer's last id; the reverse cannot work.
+  if (out.tokenizer->n_vocab() > out.model->hp.n_vocab)
+    return util::fail("the tokenizer has " + std::to_string(out.tokenizer->n_vocab()) + " tokens but the model only " +
                           std::to_string(out.model->hp.n_vocab),
                       path);
   return out;

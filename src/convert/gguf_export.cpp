@@ -68,7 +68,10 @@ util::Result<void> export_gguf(const formats::ModelFile& original, const std::st
       requantizing |= types[i] != descs[i].source_type && formats::type_traits(descs[i].source_type)->quantized;
     if (requantizing) util::warn("re-quantizing already quantized tensors loses quality; start from F32/F16/BF16 weights when you can");
   } else {
-    for (const auto& d : descs) types.push_back(d.source_type);
+    // As llama.cpp's converter: vectors (norms, biases) are stored as F32, matrices as they are.
+    for (const auto& d : descs)
+      types.push_back(from_hf && d.shape.size() == 1 && d.source_type != formats::GgmlType::F32 ? formats::GgmlType::F32
+                                                                                               : d.source_type);
     if (!md.contains("general.file_type")) md.set("general.file_type", MetaValue::u32(file_type_of(descs)));
   }
   if (!md.contains("general.quantization_version")) md.set("general.quantization_version", MetaValue::u32(2));

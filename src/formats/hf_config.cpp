@@ -93,7 +93,8 @@ util::Result<void> translate_hf_config(const Json& config_in, Metadata& md, cons
 
   if (const Json* rs = cfg.find("rope_scaling"); rs && rs->is_object()) {
     std::string type = rs->get_string("rope_type", rs->get_string("type"));
-    if (type == "linear" || type == "yarn" || type == "llama3" || type == "longrope" || type == "su") {
+    // Llama 3 scaling becomes a rope_freqs tensor (model/hf_names.cpp), as llama.cpp writes it.
+    if (type == "linear" || type == "yarn" || type == "longrope" || type == "su") {
       md.set(a + "rope.scaling.type", MetaValue::string(type == "su" ? "longrope" : type));
       if (const Json* f = rs->find("factor"); f && f->is_number())
         md.set(a + "rope.scaling.factor", MetaValue::f32(static_cast<float>(f->as_double())));

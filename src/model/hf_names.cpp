@@ -47,9 +47,9 @@ constexpr NameRule kDecoderRules[] = {
 };
 // Gemma 2/3 name their four norms differently.
 constexpr NameRule kGemma2NormRules[] = {
-    {"model.layers.{N}.post_attention_layernorm.weight", "blk.{N}.attn_post_norm.weight"},
+    {"model.layers.{N}.post_attention_layernorm.weight", "blk.{N}.post_attention_norm.weight"},
     {"model.layers.{N}.pre_feedforward_layernorm.weight", "blk.{N}.ffn_norm.weight"},
-    {"model.layers.{N}.post_feedforward_layernorm.weight", "blk.{N}.ffn_post_norm.weight"},
+    {"model.layers.{N}.post_feedforward_layernorm.weight", "blk.{N}.post_ffw_norm.weight"},
 };
 constexpr NameRule kLlamaNormRules[] = {
     {"model.layers.{N}.post_attention_layernorm.weight", "blk.{N}.ffn_norm.weight"},

@@ -116,8 +116,8 @@ util::Result<std::unique_ptr<Model>> load_model(formats::ModelFile&& source) {
     w.wo = L.get(n("attn_output"), out_in, E, true);
     if (spec.out_bias) w.bo = L.get(n("attn_output", "bias"), E, 1, true);
     if (spec.post_norms) {
-      w.attn_post_norm = L.get(n("attn_post_norm"), E, 1, true);
-      w.ffn_post_norm = L.get(n("ffn_post_norm"), E, 1, true);
+      w.attn_post_norm = L.get(n("post_attention_norm"), E, 1, true);
+      w.ffn_post_norm = L.get(n("post_ffw_norm"), E, 1, true);
     }
     w.ffn_norm = L.get(n("ffn_norm"), E, 1, true);
     if (spec.norm_bias) w.ffn_norm_bias = L.get(n("ffn_norm", "bias"), E, 1, true);

@@ -13,7 +13,10 @@ namespace heft::test {
 
 inline CommandResult heft(const std::vector<std::string>& args, const std::string& stdin_text = {}) {
   std::string cmd = shell_quote(heft_binary());
-  for (const auto& a : args) cmd += " " + shell_quote(a);
+  for (const auto& a : args) {
+    cmd.push_back(' ');
+    cmd.append(shell_quote(a));
+  }
   return run_command(cmd, stdin_text);
 }
 
