@@ -11,7 +11,7 @@ namespace heft::cli {
 namespace {
 
 struct ConvertArgs {
-  std::string input, output, type, vocab;
+  std::string input, output, type, vocab, imatrix;
   bool force = false;
   unsigned threads = 0;
 };
@@ -24,6 +24,7 @@ int run_export(const ConvertArgs& a) {
       return report({fmt::format("unknown type '{}' (one of: {})", a.type, fmt::join(convert::file_type_names(), ", "))});
   }
   opt.vocab_from = a.vocab;
+  opt.imatrix = a.imatrix;
   opt.overwrite = a.force;
   opt.threads = a.threads;
   auto mf = formats::open_model(a.input);
@@ -52,6 +53,7 @@ Action add_quantize(CLI::App& app) {
   cmd->add_option("input", a->input, "Input .gguf (or any model heft reads)")->required();
   cmd->add_option("output", a->output, "Output .gguf")->required();
   cmd->add_option("type", a->type, fmt::format("File type: {}", fmt::join(convert::file_type_names(), ", ")))->required();
+  cmd->add_option("--imatrix", a->imatrix, "Importance matrix from llama-imatrix (GGUF or legacy .dat) for importance-weighted quantization");
   cmd->add_option("-t,--threads", a->threads, "Threads (default: all cores)");
   cmd->add_flag("--force", a->force, "Overwrite the output if it exists");
   return [a] { return run_export(*a); };

@@ -1,7 +1,9 @@
 #include "convert/gguf_export.h"
 
 #include <map>
+#include <optional>
 
+#include "convert/imatrix.h"
 #include "convert/tensor_stream.h"
 #include "convert/tokenizer_metadata.h"
 #include "model/hf_names.h"
@@ -56,10 +58,13 @@ util::Result<void> export_gguf(const formats::ModelFile& original, const std::st
 
   std::vector<TensorDesc> descs;
   for (const auto& t : src.tensors) descs.push_back({t.name, t.type, t.shape});
+  std::optional<Imatrix> imatrix;
+  if (!opt.imatrix.empty()) imatrix = HEFT_TRY(read_imatrix(opt.imatrix));
   std::vector<formats::GgmlType> types;
   if (opt.type) {
     PolicyOptions po;
     if (auto hp = model::read_hparams(md)) po = {.n_head = hp->n_head, .n_head_kv = hp->n_head_kv};
+    po.has_imatrix = imatrix.has_value();
     types = choose_tensor_types(*opt.type, descs, po);
     md.set("general.file_type", MetaValue::u32(opt.type->id));
     if (formats::type_traits(opt.type->base)->quantized) md.set("general.quantization_version", MetaValue::u32(2));
@@ -91,7 +96,9 @@ util::Result<void> export_gguf(const formats::ModelFile& original, const std::st
     if (types[i] == t.type) return sink(t.span());
     const int64_t cols = static_cast<int64_t>(t.shape[0]);
     const int64_t rows = static_cast<int64_t>(t.elements() / t.shape[0]);
-    return stream_tensor(rows_of(t.type, t.data, cols), rows, cols, types[i], nullptr, sink, pool);
+    const std::vector<float>* importance = imatrix ? imatrix->find(t.name, static_cast<size_t>(cols)) : nullptr;
+    return stream_tensor(rows_of(t.type, t.data, cols), rows, cols, types[i], importance ? importance->data() : nullptr,
+                         sink, pool);
   };
   formats::GgufWriteOptions wo;
   wo.overwrite = opt.overwrite;

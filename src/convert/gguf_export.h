@@ -15,6 +15,7 @@ namespace heft::convert {
 struct ExportOptions {
   std::optional<FileType> type;   // none: keep every tensor's type
   std::string vocab_from;         // copy tokenizer.* metadata from this GGUF
+  std::string imatrix;            // importance matrix for importance-weighted quantization
   bool overwrite = false;
   unsigned threads = 0;
   bool progress = true;

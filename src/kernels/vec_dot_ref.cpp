@@ -62,6 +62,8 @@ float vec_dot_bf16(int64_t n, const void* w, const void* x) {
 // ---------------------------------------------------------------- legacy × Q8_0 / Q8_1
 
 float vec_dot_q4_0_q8_0(int64_t n, const void* w, const void* x) {
+  // ggml repacks Q4_0 on x86 and its kernels add each block's integer sum with
+  // one fused multiply-add by d_w * d_x.
   const auto* a = static_cast<const BlockQ4_0*>(w);
   const auto* b = static_cast<const BlockQ8_0*>(x);
   float sumf = 0;
@@ -71,61 +73,77 @@ float vec_dot_q4_0_q8_0(int64_t n, const void* w, const void* x) {
       sumi += ((a[i].qs[j] & 0xf) - 8) * b[i].qs[j];
       sumi += ((a[i].qs[j] >> 4) - 8) * b[i].qs[j + kQK / 2];
     }
-    sumf += static_cast<float>(sumi) * fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d);
+    sumf = std::fma(static_cast<float>(sumi), fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d), sumf);
   }
   return sumf;
 }
 
 float vec_dot_q4_1_q8_1(int64_t n, const void* w, const void* x) {
+  // ggml's x86 order: eight lanes of four products per block, fma'd with d_w*d_x;
+  // the min term m_w * s_x summed in order on the side.
   const auto* a = static_cast<const BlockQ4_1*>(w);
   const auto* b = static_cast<const BlockQ8_1*>(x);
-  float sumf = 0;
+  float acc[8] = {}, summs = 0;
   for (int64_t i = 0; i < n / kQK; ++i) {
-    int sumi = 0;
+    summs = std::fma(fp16_to_fp32(a[i].m), fp16_to_fp32(b[i].s), summs);
+    const float d = fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d);
+    int q[kQK];
     for (int j = 0; j < kQK / 2; ++j) {
-      sumi += (a[i].qs[j] & 0xf) * b[i].qs[j];
-      sumi += (a[i].qs[j] >> 4) * b[i].qs[j + kQK / 2];
+      q[j] = a[i].qs[j] & 0xf;
+      q[j + kQK / 2] = a[i].qs[j] >> 4;
     }
-    // The min term uses s = d_x * sum(q_x): sum_j (d_w q_j + m)(d_x q8_j) = d_w d_x sumi + m s.
-    sumf += (fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d)) * static_cast<float>(sumi) +
-            fp16_to_fp32(a[i].m) * fp16_to_fp32(b[i].s);
+    for (int lane = 0; lane < 8; ++lane) {
+      int sumi = 0;
+      for (int j = 4 * lane; j < 4 * lane + 4; ++j) sumi += q[j] * b[i].qs[j];
+      acc[lane] = std::fma(d, static_cast<float>(sumi), acc[lane]);
+    }
   }
-  return sumf;
+  return ggml_order::hsum8(acc) + summs;
 }
 
 float vec_dot_q5_0_q8_0(int64_t n, const void* w, const void* x) {
+  // ggml's x86 order (vec_dot and tinyBLAS): eight lanes of four products, fma per block.
   const auto* a = static_cast<const BlockQ5_0*>(w);
   const auto* b = static_cast<const BlockQ8_0*>(x);
-  float sumf = 0;
+  float acc[8] = {};
   for (int64_t i = 0; i < n / kQK; ++i) {
     const uint32_t qh = load_qh(a[i].qh);
-    int sumi = 0;
+    int q[kQK];
     for (int j = 0; j < kQK / 2; ++j) {
-      const int q0 = ((a[i].qs[j] & 0xf) | static_cast<int>(qh >> j & 1) << 4) - 16;
-      const int q1 = ((a[i].qs[j] >> 4) | static_cast<int>(qh >> (j + 16) & 1) << 4) - 16;
-      sumi += q0 * b[i].qs[j] + q1 * b[i].qs[j + kQK / 2];
+      q[j] = ((a[i].qs[j] & 0xf) | static_cast<int>(qh >> j & 1) << 4) - 16;
+      q[j + kQK / 2] = ((a[i].qs[j] >> 4) | static_cast<int>(qh >> (j + 16) & 1) << 4) - 16;
     }
-    sumf += (fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d)) * static_cast<float>(sumi);
+    const float d = fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d);
+    for (int lane = 0; lane < 8; ++lane) {
+      int sumi = 0;
+      for (int j = 4 * lane; j < 4 * lane + 4; ++j) sumi += q[j] * b[i].qs[j];
+      acc[lane] = std::fma(d, static_cast<float>(sumi), acc[lane]);
+    }
   }
-  return sumf;
+  return ggml_order::hsum8(acc);
 }
 
 float vec_dot_q5_1_q8_1(int64_t n, const void* w, const void* x) {
+  // As Q4_1: eight lanes fma'd per block, the min term summed on the side.
   const auto* a = static_cast<const BlockQ5_1*>(w);
   const auto* b = static_cast<const BlockQ8_1*>(x);
-  float sumf = 0;
+  float acc[8] = {}, summs = 0;
   for (int64_t i = 0; i < n / kQK; ++i) {
+    summs = std::fma(fp16_to_fp32(a[i].m), fp16_to_fp32(b[i].s), summs);
     const uint32_t qh = load_qh(a[i].qh);
-    int sumi = 0;
+    int q[kQK];
     for (int j = 0; j < kQK / 2; ++j) {
-      const int q0 = (a[i].qs[j] & 0xf) | static_cast<int>(qh >> j & 1) << 4;
-      const int q1 = (a[i].qs[j] >> 4) | static_cast<int>(qh >> (j + 16) & 1) << 4;
-      sumi += q0 * b[i].qs[j] + q1 * b[i].qs[j + kQK / 2];
+      q[j] = (a[i].qs[j] & 0xf) | static_cast<int>(qh >> j & 1) << 4;
+      q[j + kQK / 2] = (a[i].qs[j] >> 4) | static_cast<int>(qh >> (j + 16) & 1) << 4;
     }
-    sumf += (fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d)) * static_cast<float>(sumi) +
-            fp16_to_fp32(a[i].m) * fp16_to_fp32(b[i].s);
+    const float d = fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d);
+    for (int lane = 0; lane < 8; ++lane) {
+      int sumi = 0;
+      for (int j = 4 * lane; j < 4 * lane + 4; ++j) sumi += q[j] * b[i].qs[j];
+      acc[lane] = std::fma(d, static_cast<float>(sumi), acc[lane]);
+    }
   }
-  return sumf;
+  return ggml_order::hsum8(acc) + summs;
 }
 
 // As ggml's x86 kernels (vec_dot and tinyBLAS alike): eight lanes, each the
