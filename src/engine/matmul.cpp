@@ -1,32 +1,42 @@
 #include "engine/matmul.h"
 
+#include "kernels/gemm.h"
 #include "kernels/quant.h"
 
 namespace heft::engine {
 
 size_t matmul_scratch_bytes(const model::Weight& w, int64_t n_tokens) {
-  auto rb = formats::row_bytes(kernels::vec_dot_type(w.type), static_cast<uint64_t>(w.cols));
-  return rb ? *rb * static_cast<size_t>(n_tokens) : 0;
+  const kernels::Gemm& g = kernels::gemm_for(w.type);
+  return g.act_bytes(w.type, w.cols) * static_cast<size_t>(n_tokens) + 64;
 }
 
 void matmul(const model::Weight& w, const float* x, int64_t n_tokens, float* y, uint8_t* scratch,
             util::ThreadPool& pool) {
-  const formats::GgmlType act = kernels::vec_dot_type(w.type);
-  const size_t x_row = *formats::row_bytes(act, static_cast<uint64_t>(w.cols));
+  const kernels::Gemm& g = kernels::gemm_for(w.type);
+  const size_t x_row = g.act_bytes(w.type, w.cols);
+  // Activation rows start on 64-byte boundaries (scratch has 64 bytes of slack).
+  uint8_t* act = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch) + 63) & ~uintptr_t{63});
   pool.parallel_for(n_tokens, [&](int64_t t0, int64_t t1, unsigned) {
-    for (int64_t t = t0; t < t1; ++t)
-      kernels::quantize_activations(act, x + t * w.cols, scratch + static_cast<size_t>(t) * x_row, w.cols);
+    for (int64_t t = t0; t < t1; ++t) g.quantize(w.type, x + t * w.cols, act + static_cast<size_t>(t) * x_row, w.cols);
   });
-  // ggml sums a prompt batch in tinyBLAS's order and a single token in vec_dot's.
-  auto dot = n_tokens > 1 ? kernels::vec_dot_batch : kernels::vec_dot;
+  kernels::GemmArgs a;
+  a.type = w.type;
+  a.k = w.cols;
+  a.w = w.data;
+  a.w_stride = w.row_bytes;
+  a.x = act;
+  a.x_stride = x_row;
+  a.n = n_tokens;
+  a.y = y;
+  a.ldy = w.rows;
+  a.batch = n_tokens > 1;  // ggml sums a prompt batch in tinyBLAS's order and a single token in vec_dot's
   pool.parallel_for(
       w.rows,
       [&](int64_t r0, int64_t r1, unsigned) {
-        for (int64_t r = r0; r < r1; ++r) {
-          const uint8_t* row = w.row(r);
-          for (int64_t t = 0; t < n_tokens; ++t)
-            y[t * w.rows + r] = dot(w.type, w.cols, row, scratch + static_cast<size_t>(t) * x_row);
-        }
+        kernels::GemmArgs part = a;
+        part.r0 = r0;
+        part.r1 = r1;
+        g.run(part);
       },
       16);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "kernels/float_ops.h"
 #include "kernels/fp16.h"
 #include "kernels/ggml_order.h"
 
@@ -33,11 +34,25 @@ void softmax_row(float* x, int64_t first, int64_t n, int64_t n_pad) {
 }  // namespace
 
 size_t attention_scratch_floats(int64_t n_kv_max, int64_t hd_k, int64_t hd_v) {
-  const int64_t n = padded(n_kv_max);
-  return static_cast<size_t>(3 * n + std::max(hd_k, hd_v) + 64);
+  const int64_t n = padded(n_kv_max), hd = std::max(hd_k, hd_v);
+  // The reference: 3 rows of n and a head; the SIMD kernels: scores, the query, 64 rows of values.
+  return static_cast<size_t>(3 * n + 66 * hd + 64);
 }
 
-void attention_head(const AttentionArgs& a, float* out, float* scratch) {
+void attention_head(const AttentionArgs& a, float* out, float* scratch, SimdTarget target) {
+  if (auto f = detail::float_ops_x86(target).attention_head) return f(a, out, scratch);
+  attention_head_ref(a, out, scratch);
+}
+
+void swiglu(float* gate, const float* up, int64_t n, SimdTarget target) {
+  const int64_t n16 = n & ~int64_t{15};
+  if (auto f = detail::float_ops_x86(target).swiglu16) f(gate, up, n16);
+  else
+    for (int64_t i = 0; i < n16; ++i) gate[i] = ggml_order::silu(gate[i]) * up[i];
+  for (int64_t i = n16; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void attention_head_ref(const AttentionArgs& a, float* out, float* scratch) {
   const int64_t n_pad = padded(a.n_kv);
   float* scores = scratch;                                          // n_pad
   float* column = scratch + n_pad;                                  // n_pad

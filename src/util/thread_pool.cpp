@@ -18,7 +18,8 @@ inline void cpu_relax() {
 #endif
 }
 
-constexpr int kSpinIterations = 20000;
+// Spin about 50-100 us, then yield a while, then sleep.
+constexpr int kSpin = 2000, kYield = 64;
 
 }  // namespace
 
@@ -28,12 +29,9 @@ ThreadPool::ThreadPool(unsigned n_threads) {
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    stop_.store(true);
-    generation_.fetch_add(1);
-  }
-  wake_.notify_all();
+  stop_.store(true);
+  generation_.fetch_add(1);
+  generation_.notify_all();
   for (auto& t : threads_) t.join();
 }
 
@@ -49,16 +47,23 @@ void ThreadPool::run_slice(unsigned index) {
 void ThreadPool::worker(unsigned index) {
   uint64_t seen = 0;
   for (;;) {
-    int spins = 0;
-    while (generation_.load(std::memory_order_acquire) == seen && ++spins < kSpinIterations) cpu_relax();
-    if (generation_.load(std::memory_order_acquire) == seen) {
-      std::unique_lock<std::mutex> lock(mutex_);
-      wake_.wait(lock, [&] { return generation_.load(std::memory_order_acquire) != seen; });
+    uint64_t g;
+    for (int i = 0; (g = generation_.load(std::memory_order_acquire)) == seen; ++i) {
+      if (i < kSpin) {
+        cpu_relax();
+      } else if (i < kSpin + kYield) {
+        std::this_thread::yield();
+      } else {
+        // Registered before the re-check, so parallel_for either sees us or we see its job.
+        sleepers_.fetch_add(1);
+        generation_.wait(seen);
+        sleepers_.fetch_sub(1);
+      }
     }
-    seen = generation_.load(std::memory_order_acquire);
+    seen = g;
     if (stop_.load()) return;
     run_slice(index);
-    pending_.fetch_sub(1, std::memory_order_acq_rel);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
   }
 }
 
@@ -72,14 +77,17 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
   job_ = &fn;
   job_n_ = n;
   job_grain_ = grain;
-  pending_.store(n_threads_ - 1, std::memory_order_release);
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    generation_.fetch_add(1, std::memory_order_acq_rel);
-  }
-  wake_.notify_all();
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+  generation_.fetch_add(1);  // publishes the job (sequentially consistent, pairs with sleepers_)
+  if (sleepers_.load() > 0) generation_.notify_all();
   run_slice(0);
-  while (pending_.load(std::memory_order_acquire) != 0) cpu_relax();
+  for (int i = 0;; ++i) {
+    const unsigned p = pending_.load(std::memory_order_acquire);
+    if (p == 0) break;
+    if (i < kSpin) cpu_relax();
+    else if (i < kSpin + kYield) std::this_thread::yield();
+    else pending_.wait(p);
+  }
   job_ = nullptr;
 }
 

@@ -1,13 +1,14 @@
 #pragma once
 // One pool of persistent worker threads, created once. parallel_for splits a
 // range into one contiguous slice per thread (the same split for the same
-// sizes), so results never depend on scheduling; workers spin briefly before
-// sleeping, so per-token dispatch costs microseconds, not a thread start.
+// sizes), so results never depend on scheduling. Waiting (workers for the
+// next job, the caller for the last slice) spins briefly, then yields, then
+// sleeps on a futex (std::atomic::wait): a dispatch costs about a microsecond
+// when every thread is running, and a thread whose partner was preempted on a
+// busy machine gives its core back instead of burning its time slice.
 #include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -34,11 +35,10 @@ class ThreadPool {
   std::vector<std::thread> threads_;
   const std::function<void(int64_t, int64_t, unsigned)>* job_ = nullptr;
   int64_t job_n_ = 0, job_grain_ = 1;
-  std::atomic<uint64_t> generation_{0};
-  std::atomic<unsigned> pending_{0};
+  std::atomic<uint64_t> generation_{0};  // bumped once per job; workers wait for a change
+  std::atomic<unsigned> sleepers_{0};    // workers blocked in generation_.wait
+  std::atomic<unsigned> pending_{0};     // worker slices of the current job not yet done
   std::atomic<bool> stop_{false};
-  std::mutex mutex_;
-  std::condition_variable wake_;
 };
 
 }  // namespace heft::util

@@ -1,0 +1,42 @@
+#pragma once
+// Activation rows as the x86 kernels read them: planar, so that 32-byte loads
+// of quants line up with whole blocks and scales sit in float arrays. The
+// values are exactly those of the reference formats (kernels/activations.cpp,
+// quantize_row_q8_K_ref); only the layout differs.
+#include <cstddef>
+#include <cstdint>
+
+namespace heft::kernels::x86 {
+
+inline size_t align64(size_t n) { return (n + 63) & ~size_t{63}; }
+
+// Q8_0 (for Q4_0, Q5_0, Q8_0 weights), k elements, k / 32 blocks:
+//   qs   (k) int8 quants                                   at 0
+//   d    (k / 32) float: fp16_to_fp32 of the block's fp16 scale   at d
+//   bias (k / 4) int32: -zero_point * (sum of 4 quants)    at bias
+// The weight type's zero point (8, 16, 128) folds into the bias, so an
+// unsigned-times-signed dot (vpdpbusd) of the stored quants plus the bias is
+// the exact integer dot of the signed values.
+struct Q8Layout {
+  size_t d, bias, bytes;
+};
+inline Q8Layout q8_layout(int64_t k) {
+  const size_t qs = align64(static_cast<size_t>(k));
+  const size_t d = align64(static_cast<size_t>(k / 32) * 4);
+  return {qs, qs + d, qs + d + align64(static_cast<size_t>(k))};
+}
+
+// Q8_K (for the k-quants), k elements, k / 256 super-blocks:
+//   qs    (k) int8 quants              at 0
+//   d     (k / 256) float scales       at d
+//   bsums (k / 16) int16 group sums    at bsums
+struct Q8KLayout {
+  size_t d, bsums, bytes;
+};
+inline Q8KLayout q8k_layout(int64_t k) {
+  const size_t qs = align64(static_cast<size_t>(k));
+  const size_t d = align64(static_cast<size_t>(k / 256) * 4);
+  return {qs, qs + d, qs + d + align64(static_cast<size_t>(k / 16) * 2)};
+}
+
+}  // namespace heft::kernels::x86

@@ -1,0 +1,51 @@
+// Helpers shared by the x86 kernels. Included (no include guard) inside each
+// target's namespace, under that target's `#pragma GCC target`, so the same
+// source compiles once per instruction set (see gemm_legacy.cpp).
+// HEFT_VNNI: AVX-512 VNNI (vpdpbusd/vpdpwssd on 256-bit registers).
+
+// 8 int32 lanes += sums of 4 adjacent products u8 * s8 (no saturation when
+// each pair of products fits int16: u <= 128 for full-range s, as every caller ensures).
+static inline __m256i dot4(__m256i acc, __m256i u, __m256i s) {
+#if HEFT_VNNI
+  return _mm256_dpbusd_epi32(acc, u, s);
+#else
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+#endif
+}
+
+// 8 int32 lanes += pairs of int16 products (a16 * b16, adjacent pairs summed).
+static inline __m256i dot2_i16(__m256i acc, __m256i a, __m256i b) {
+#if HEFT_VNNI
+  return _mm256_dpwssd_epi32(acc, a, b);
+#else
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
+#endif
+}
+
+// ggml's hsum_float_8: halves, then movehl, then movehdup (ggml_order::hsum8).
+static inline float hsum8(__m256 x) {
+  __m128 r = _mm_add_ps(_mm256_extractf128_ps(x, 1), _mm256_castps256_ps128(x));
+  r = _mm_add_ps(r, _mm_movehl_ps(r, r));
+  r = _mm_add_ss(r, _mm_movehdup_ps(r));
+  return _mm_cvtss_f32(r);
+}
+
+// An fp16 value at any address, widened to all 8 lanes.
+static inline __m256 fp16_splat(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _mm256_cvtph_ps(_mm_set1_epi16(static_cast<short>(h)));
+}
+
+static inline float fp16_scalar(const uint8_t* p) {
+  uint16_t h;
+  std::memcpy(&h, p, 2);
+  return _cvtsh_ss(h);
+}
+
+static inline int32_t hsum_i32_8(__m256i a) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+  s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+  return _mm_cvtsi128_si32(s);
+}

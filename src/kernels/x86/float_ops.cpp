@@ -1,0 +1,56 @@
+// Attention head and SwiGLU (float-inl.h) compiled for AVX2 and AVX-512
+// (one source per instruction set, as gemm_legacy.cpp explains).
+#include "kernels/float_ops.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "kernels/fp16.h"
+#include "kernels/ggml_order.h"
+
+// GCC 12 warns inside its own AVX-512 headers (_mm512_undefined_* operands of
+// conversions) when they are inlined here; the values are fully defined.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
+namespace heft::kernels {
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt")
+namespace avx2 {
+#define HEFT_AVX512 0
+#include "kernels/x86/float-inl.h"
+#undef HEFT_AVX512
+}  // namespace avx2
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw")
+namespace avx512 {
+#define HEFT_AVX512 1
+#include "kernels/x86/float-inl.h"
+#undef HEFT_AVX512
+}  // namespace avx512
+#pragma GCC pop_options
+
+detail::FloatOps detail::float_ops_x86(SimdTarget target) {
+  switch (target) {
+    case SimdTarget::Avx2: return {avx2::attention_head, avx2::swiglu};
+    case SimdTarget::Avx512:
+    case SimdTarget::Avx512Vnni: return {avx512::attention_head, avx512::swiglu};
+    default: return {};
+  }
+}
+
+}  // namespace heft::kernels
+
+#else
+
+namespace heft::kernels {
+detail::FloatOps detail::float_ops_x86(SimdTarget) { return {}; }
+}  // namespace heft::kernels
+
+#endif

@@ -1,0 +1,215 @@
+// k-quants (Q4_K, Q6_K) times Q8_K activations, for one x86 target (included
+// by gemm_kquants.cpp under that target's pragma). Integer sums per
+// sub-block are exact and scaled by the sub-block scales in integers
+// (maddubs, then a multiply-add with the scales); each super-block adds
+// d * isum (and - dmin * mins) into 8 float lanes, summed at the end. The
+// reference adds super-block totals one by one in float, so results agree to
+// rounding, not bit for bit.
+
+// Q8_K activations in the planar layout (act_layout.h): quantize_row_q8_K_ref, rearranged.
+static void quantize_q8k(formats::GgmlType, const float* x, uint8_t* dst, int64_t k) {
+  const x86::Q8KLayout L = x86::q8k_layout(k);
+  auto* d = reinterpret_cast<float*>(dst + L.d);
+  auto* bsums = reinterpret_cast<int16_t*>(dst + L.bsums);
+  BlockQ8_K blk;
+  for (int64_t b = 0; b < k / 256; ++b) {
+    quantize_row_q8_K_ref(x + 256 * b, &blk, 256);
+    std::memcpy(dst + 256 * b, blk.qs, 256);
+    std::memcpy(&d[b], &blk.d, 4);
+    std::memcpy(bsums + 16 * b, blk.bsums, 32);
+  }
+}
+
+static size_t q8k_act_bytes(formats::GgmlType, int64_t k) { return x86::q8k_layout(k).bytes; }
+
+struct Q8KRows {
+  const int8_t* qs;
+  const float* d;
+  const int16_t* bsums;
+};
+static Q8KRows q8k_row(const GemmArgs& a, int64_t t, const x86::Q8KLayout& L) {
+  const uint8_t* row = a.x + static_cast<size_t>(t) * a.x_stride;
+  return {reinterpret_cast<const int8_t*>(row), reinterpret_cast<const float*>(row + L.d),
+          reinterpret_cast<const int16_t*>(row + L.bsums)};
+}
+
+// Eight 32-bit lanes each holding an int16 value twice, so that a lane
+// permutation broadcasts a 16-bit scale.
+static __m256i dup16(__m256i v32) { return _mm256_or_si256(_mm256_and_si256(v32, _mm256_set1_epi32(0xffff)), _mm256_slli_epi32(v32, 16)); }
+
+template <int R, int T>
+static void q4k_tile(const GemmArgs& a, int64_t r, int64_t t) {
+  const int64_t nb = a.k / 256;
+  const x86::Q8KLayout L = x86::q8k_layout(a.k);
+  const uint8_t* wr[R];
+  for (int i = 0; i < R; ++i) wr[i] = a.w + static_cast<size_t>(r + i) * a.w_stride;
+  Q8KRows xr[T];
+  for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
+  __m256 acc[R][T];
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
+  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk[R];
+    __m256i sc32[R], mins16[R];
+    float dw[R], dmin[R];
+    for (int i = 0; i < R; ++i) {
+      blk[i] = wr[i] + static_cast<size_t>(b) * 144;
+      dw[i] = fp16_scalar(blk[i]);
+      dmin[i] = fp16_scalar(blk[i] + 2);
+      // Six-bit scales and mins (get_scale_min_k4) rearranged to bytes sc0..7, m0..7.
+      uint32_t u[4];
+      std::memcpy(u, blk[i] + 4, 12);
+      u[3] = ((u[2] >> 4) & 0x0f0f0f0f) | (((u[1] >> 6) & 0x03030303) << 4);
+      const uint32_t aux = u[1] & 0x3f3f3f3f;
+      u[1] = (u[2] & 0x0f0f0f0f) | (((u[0] >> 6) & 0x03030303) << 4);
+      u[2] = aux;
+      u[0] &= 0x3f3f3f3f;
+      const __m128i sm = _mm_set_epi32(static_cast<int>(u[3]), static_cast<int>(u[2]), static_cast<int>(u[1]),
+                                       static_cast<int>(u[0]));
+      sc32[i] = dup16(_mm256_cvtepu8_epi32(sm));
+      mins16[i] = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));  // m0 m0 m1 m1 ... m7 m7
+    }
+    __m256i isum[R][T];
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
+    for (int p = 0; p < 4; ++p) {
+      __m256i lo[R], hi[R], slo[R], shi[R];
+      for (int i = 0; i < R; ++i) {
+        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 16 + 32 * p));
+        lo[i] = _mm256_and_si256(q, m4);                         // weights 64p .. 64p+31
+        hi[i] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);   // weights 64p+32 .. 64p+63
+        slo[i] = _mm256_permutevar8x32_epi32(sc32[i], _mm256_set1_epi32(2 * p));
+        shi[i] = _mm256_permutevar8x32_epi32(sc32[i], _mm256_set1_epi32(2 * p + 1));
+      }
+      for (int j = 0; j < T; ++j) {
+        const int8_t* xq = xr[j].qs + 256 * b + 64 * p;
+        const __m256i xlo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq));
+        const __m256i xhi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32));
+        for (int i = 0; i < R; ++i) {
+          isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(lo[i], xlo), slo[i]);
+          isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(hi[i], xhi), shi[i]);
+        }
+      }
+    }
+    for (int j = 0; j < T; ++j) {
+      const float dx = xr[j].d[b];
+      const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].bsums + 16 * b));
+      for (int i = 0; i < R; ++i) {
+        const __m256i msum = _mm256_madd_epi16(bs, mins16[i]);
+        acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
+        acc[i][j] = _mm256_fnmadd_ps(_mm256_set1_ps(dmin[i] * dx), _mm256_cvtepi32_ps(msum), acc[i][j]);
+      }
+    }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
+}
+
+template <int R, int T>
+static void q6k_tile(const GemmArgs& a, int64_t r, int64_t t) {
+  const int64_t nb = a.k / 256;
+  const x86::Q8KLayout L = x86::q8k_layout(a.k);
+  const uint8_t* wr[R];
+  for (int i = 0; i < R; ++i) wr[i] = a.w + static_cast<size_t>(r + i) * a.w_stride;
+  Q8KRows xr[T];
+  for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
+  __m256 acc[R][T];
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
+  const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk[R];
+    __m256i s32[R][2], sc16[R];
+    float dw[R];
+    for (int i = 0; i < R; ++i) {
+      blk[i] = wr[i] + static_cast<size_t>(b) * 210;
+      dw[i] = fp16_scalar(blk[i] + 208);
+      const __m128i s8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[i] + 192));
+      sc16[i] = _mm256_cvtepi8_epi16(s8);
+      s32[i][0] = dup16(_mm256_cvtepi8_epi32(s8));
+      s32[i][1] = dup16(_mm256_cvtepi8_epi32(_mm_srli_si128(s8, 8)));
+    }
+    __m256i isum[R][T];
+    for (int i = 0; i < R; ++i)
+      for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
+    for (int h = 0; h < 2; ++h) {
+      for (int kk = 0; kk < 4; ++kk) {
+        // Weights 128h + 32kk + l: low nibble of ql[64h + 32(kk&1) + l] (high nibble for kk >= 2),
+        // top bits 2kk..2kk+1 of qh[32h + l]; sub-blocks 8h + 2kk (l < 16) and 8h + 2kk + 1.
+        const __m256i idx = _mm256_setr_epi32(2 * kk, 2 * kk, 2 * kk, 2 * kk, 2 * kk + 1, 2 * kk + 1, 2 * kk + 1, 2 * kk + 1);
+        __m256i q[R], sv[R];
+        for (int i = 0; i < R; ++i) {
+          const __m256i ql = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 64 * h + 32 * (kk & 1)));
+          const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 128 + 32 * h));
+          const __m256i lo = _mm256_and_si256(kk < 2 ? ql : _mm256_srli_epi16(ql, 4), m4);
+          const __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * kk), m2), 4);
+          q[i] = _mm256_or_si256(lo, hi);
+          sv[i] = _mm256_permutevar8x32_epi32(s32[i][h], idx);
+        }
+        for (int j = 0; j < T; ++j) {
+          const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].qs + 256 * b + 128 * h + 32 * kk));
+          for (int i = 0; i < R; ++i) isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(q[i], xv), sv[i]);
+        }
+      }
+    }
+    for (int j = 0; j < T; ++j) {
+      const float dx = xr[j].d[b];
+      const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].bsums + 16 * b));
+      for (int i = 0; i < R; ++i) {
+        // The stored quants are q + 32: subtract 32 * sum(scale * group sum).
+        const __m256i corr = _mm256_slli_epi32(_mm256_madd_epi16(bs, sc16[i]), 5);
+        const __m256i s = _mm256_sub_epi32(isum[i][j], corr);
+        acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(s), acc[i][j]);
+      }
+    }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
+}
+
+template <int R, int T, class Tile, class Tile1T, class TileR1, class Tile11>
+static void kq_run_tiles(const GemmArgs& a, int64_t chunk, Tile tile, Tile1T tile_1t, TileR1 tile_r1, Tile11 tile_11) {
+  for (int64_t c0 = 0; c0 < a.n; c0 += chunk) {
+    const int64_t c1 = std::min(a.n, c0 + chunk);
+    int64_t r = a.r0;
+    for (; r + R <= a.r1; r += R) {
+      int64_t t = c0;
+      for (; t + T <= c1; t += T) tile(a, r, t);
+      for (; t < c1; ++t) tile_r1(a, r, t);
+    }
+    for (; r < a.r1; ++r) {
+      int64_t t = c0;
+      for (; t + T <= c1; t += T) tile_1t(a, r, t);
+      for (; t < c1; ++t) tile_11(a, r, t);
+    }
+  }
+}
+
+static void q4k_run(const GemmArgs& a) {
+  constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
+  if (a.n == 1) {
+    kq_run_tiles<2, 1>(a, 1, q4k_tile<2, 1>, q4k_tile<1, 1>, q4k_tile<2, 1>, q4k_tile<1, 1>);
+    return;
+  }
+  kq_run_tiles<kR, kT>(a, 64, q4k_tile<kR, kT>, q4k_tile<1, kT>, q4k_tile<kR, 1>, q4k_tile<1, 1>);
+}
+
+static void q6k_run(const GemmArgs& a) {
+  constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
+  if (a.n == 1) {
+    kq_run_tiles<2, 1>(a, 1, q6k_tile<2, 1>, q6k_tile<1, 1>, q6k_tile<2, 1>, q6k_tile<1, 1>);
+    return;
+  }
+  kq_run_tiles<kR, kT>(a, 64, q6k_tile<kR, kT>, q6k_tile<1, kT>, q6k_tile<kR, 1>, q6k_tile<1, 1>);
+}
+
+const Gemm* kquant_gemm(formats::GgmlType type) {
+  static const Gemm q4_k{q8k_act_bytes, quantize_q8k, q4k_run, kTarget};
+  static const Gemm q6_k{q8k_act_bytes, quantize_q8k, q6k_run, kTarget};
+  switch (type) {
+    case formats::GgmlType::Q4_K: return &q4_k;
+    case formats::GgmlType::Q6_K: return &q6_k;
+    default: return nullptr;
+  }
+}

@@ -1,0 +1,187 @@
+// Legacy block types (Q4_0, Q5_0, Q8_0) times Q8_0 activations, for one x86
+// target (included by gemm_legacy.cpp under that target's pragma).
+//
+// Every (row, token) output keeps ggml's x86 lane structure: 8 float lanes,
+// lane l accumulating, block by block, fma(d_w * d_x, (integer sum of products
+// 4l .. 4l+3), lane), then hsum_float_8. For Q8_0 this is the reference order
+// (vec_dot_q8_0_q8_0), so results are bit-identical; for Q4_0/Q5_0 it differs
+// from the generic scalar order by rounding only.
+//
+// Tiles of R rows x T tokens share each unpacked weight block across T tokens
+// and each activation block across R rows.
+
+struct WQ4_0 {
+  static constexpr size_t kBytes = 18;
+  static constexpr int kZero = 8;
+  static constexpr bool kSigned = false;
+  static __m256i load(const uint8_t* b) {  // 32 quants 0..15 in weight order
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0f));
+  }
+};
+
+struct WQ5_0 {
+  static constexpr size_t kBytes = 22;
+  static constexpr int kZero = 16;
+  static constexpr bool kSigned = false;
+  static __m256i load(const uint8_t* b) {  // 32 quants 0..31
+    uint32_t qh;
+    std::memcpy(&qh, b + 2, 4);
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 6));
+    const __m256i lo = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0f));
+#if HEFT_AVX512
+    const __m256i hi = _mm256_maskz_set1_epi8(static_cast<__mmask32>(qh), 0x10);
+#else
+    // Spread bit j of qh to byte j: byte j of the broadcast word, or-ed with all bits but j's, is 0xff iff set.
+    const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(qh)), shuf);
+    bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+    const __m256i hi = _mm256_and_si256(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1)), _mm256_set1_epi8(0x10));
+#endif
+    return _mm256_or_si256(lo, hi);
+  }
+};
+
+struct WQ8_0 {
+  static constexpr size_t kBytes = 34;
+  static constexpr int kZero = 128;
+  static constexpr bool kSigned = true;
+  static __m256i load(const uint8_t* b) {
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2));
+#if HEFT_VNNI
+    return _mm256_xor_si256(q, _mm256_set1_epi8(static_cast<char>(0x80)));  // q + 128, unsigned
+#else
+    return q;
+#endif
+  }
+};
+
+// Q8_0 activations in the planar layout (act_layout.h), rounded as ggml's x86 quantize_row_q8_0.
+static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero) {
+  const x86::Q8Layout L = x86::q8_layout(k);
+  auto* qs = reinterpret_cast<int8_t*>(dst);
+  auto* d = reinterpret_cast<float*>(dst + L.d);
+  auto* bias = reinterpret_cast<int32_t*>(dst + L.bias);
+  for (int64_t b = 0; b < k / 32; ++b) {
+    const float* xb = x + 32 * b;
+    __m256 v[4];
+    __m256 amax = _mm256_setzero_ps();
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int j = 0; j < 4; ++j) {
+      v[j] = _mm256_loadu_ps(xb + 8 * j);
+      amax = _mm256_max_ps(amax, _mm256_andnot_ps(sign, v[j]));
+    }
+    __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(amax, 1), _mm256_castps256_ps128(amax));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float maxs = _mm_cvtss_f32(m4);
+    d[b] = fp16_to_fp32(fp32_to_fp16(maxs / 127.f));
+    const __m256 id = _mm256_set1_ps(maxs != 0.0f ? 127.f / maxs : 0.0f);
+    __m256i q[4];
+    for (int j = 0; j < 4; ++j)
+      q[j] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[j], id), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+    // Sums of 4 adjacent quants: horizontal adds of pairs, twice.
+    const __m256i s01 = _mm256_hadd_epi32(q[0], q[1]), s23 = _mm256_hadd_epi32(q[2], q[3]);
+    __m256i s = _mm256_hadd_epi32(s01, s23);  // groups g0 g2 g4 g6 | g1 g3 g5 g7
+    s = _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bias + 8 * b), _mm256_mullo_epi32(s, _mm256_set1_epi32(-zero)));
+    __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+    p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + 32 * b), p);
+  }
+}
+
+template <class W, int R, int T>
+static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
+  const int64_t nb = a.k / 32;
+  const x86::Q8Layout L = x86::q8_layout(a.k);
+  const uint8_t* wr[R];
+  for (int i = 0; i < R; ++i) wr[i] = a.w + static_cast<size_t>(r + i) * a.w_stride;
+  const int8_t* xq[T];
+  const float* xd[T];
+  const int32_t* xb[T];
+  for (int j = 0; j < T; ++j) {
+    const uint8_t* row = a.x + static_cast<size_t>(t + j) * a.x_stride;
+    xq[j] = reinterpret_cast<const int8_t*>(row);
+    xd[j] = reinterpret_cast<const float*>(row + L.d);
+    xb[j] = reinterpret_cast<const int32_t*>(row + L.bias);
+  }
+  __m256 acc[R][T];
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    __m256i wv[R];
+    __m256 dw[R];
+    for (int i = 0; i < R; ++i) {
+      const uint8_t* blk = wr[i] + static_cast<size_t>(b) * W::kBytes;
+      wv[i] = W::load(blk);
+      dw[i] = fp16_splat(blk);
+    }
+    for (int j = 0; j < T; ++j) {
+      const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * b));
+      const __m256 dx = _mm256_set1_ps(xd[j][b]);
+      if constexpr (W::kSigned && !HEFT_VNNI) {
+        for (int i = 0; i < R; ++i) {
+          const __m256i s = dot4(_mm256_setzero_si256(), _mm256_sign_epi8(wv[i], wv[i]), _mm256_sign_epi8(xv, wv[i]));
+          acc[i][j] = _mm256_fmadd_ps(_mm256_mul_ps(dw[i], dx), _mm256_cvtepi32_ps(s), acc[i][j]);
+        }
+      } else {
+        const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[j] + 8 * b));
+        for (int i = 0; i < R; ++i) {
+          const __m256i s = dot4(bias, wv[i], xv);
+          acc[i][j] = _mm256_fmadd_ps(_mm256_mul_ps(dw[i], dx), _mm256_cvtepi32_ps(s), acc[i][j]);
+        }
+      }
+    }
+  }
+  for (int i = 0; i < R; ++i)
+    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
+}
+
+// Rows in tiles of R (then singles), tokens in chunks that stay in L2, tiles of T.
+template <int R, int T, class Tile, class Tile1T, class TileR1, class Tile11>
+static void run_tiles(const GemmArgs& a, int64_t chunk, Tile tile, Tile1T tile_1t, TileR1 tile_r1, Tile11 tile_11) {
+  for (int64_t c0 = 0; c0 < a.n; c0 += chunk) {
+    const int64_t c1 = std::min(a.n, c0 + chunk);
+    int64_t r = a.r0;
+    for (; r + R <= a.r1; r += R) {
+      int64_t t = c0;
+      for (; t + T <= c1; t += T) tile(a, r, t);
+      for (; t < c1; ++t) tile_r1(a, r, t);
+    }
+    for (; r < a.r1; ++r) {
+      int64_t t = c0;
+      for (; t + T <= c1; t += T) tile_1t(a, r, t);
+      for (; t < c1; ++t) tile_11(a, r, t);
+    }
+  }
+}
+
+template <class W>
+static void legacy_run(const GemmArgs& a) {
+  constexpr int kR = HEFT_AVX512 ? 4 : 2, kT = 4;
+  if (a.n == 1) {
+    run_tiles<4, 1>(a, 1, legacy_tile<W, 4, 1>, legacy_tile<W, 1, 1>, legacy_tile<W, 4, 1>, legacy_tile<W, 1, 1>);
+    return;
+  }
+  run_tiles<kR, kT>(a, 64, legacy_tile<W, kR, kT>, legacy_tile<W, 1, kT>, legacy_tile<W, kR, 1>, legacy_tile<W, 1, 1>);
+}
+
+static size_t legacy_act_bytes(formats::GgmlType, int64_t k) { return x86::q8_layout(k).bytes; }
+
+template <class W>
+static void legacy_quantize(formats::GgmlType, const float* x, uint8_t* dst, int64_t k) {
+  quantize_q8(x, dst, k, W::kZero);
+}
+
+const Gemm* legacy_gemm(formats::GgmlType type) {
+  static const Gemm q4_0{legacy_act_bytes, legacy_quantize<WQ4_0>, legacy_run<WQ4_0>, kTarget};
+  static const Gemm q5_0{legacy_act_bytes, legacy_quantize<WQ5_0>, legacy_run<WQ5_0>, kTarget};
+  static const Gemm q8_0{legacy_act_bytes, legacy_quantize<WQ8_0>, legacy_run<WQ8_0>, kTarget};
+  switch (type) {
+    case formats::GgmlType::Q4_0: return &q4_0;
+    case formats::GgmlType::Q5_0: return &q5_0;
+    case formats::GgmlType::Q8_0: return &q8_0;
+    default: return nullptr;
+  }
+}

@@ -1,0 +1,160 @@
+// The matrix kernels (kernels/gemm.h) on every SIMD target this machine runs,
+// against the scalar reference vec_dot on the same float inputs:
+// - Q8_0: bit-identical (ggml's x86 lane order), for one token and for batches;
+// - other types: |y - y_ref| <= 1e-5 * sum_i |w_i x_i| (float64, from the
+//   dequantized operands): both sum exact integer block dots in float, in
+//   different orders;
+// - every output is the same whatever rows and tokens a call covers (thread splits).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "kernel_test_util.h"
+#include "kernels/blocks.h"
+#include "kernels/fp16.h"
+#include "kernels/gemm.h"
+#include "kernels/quant.h"
+#include "kernels/simd.h"
+
+using namespace heft;
+using namespace heft::test_kernels;
+using kernels::SimdTarget;
+
+namespace {
+
+struct Problem {
+  GgmlType type;
+  int64_t k, rows, n;
+  std::vector<uint8_t> w;       // rows x row_size
+  std::vector<float> x;         // n x k
+  std::vector<float> bound;     // n x rows: sum |w_i x_i|
+};
+
+Problem make(GgmlType type, int64_t k, int64_t rows, int64_t n, uint32_t seed) {
+  Problem p{type, k, rows, n, {}, {}, {}};
+  p.w = quantize(type, gaussian_data(static_cast<size_t>(k * rows), seed, 0.05f), k);
+  p.x = gaussian_data(static_cast<size_t>(k * n), seed + 1, 1.0f);
+  // Outliers and a zero block, the cases that move the scales.
+  p.x[3] = 25.0f;
+  for (int64_t i = 32; i < 64 && i < k; ++i) p.x[i] = 0.0f;
+  const GgmlType at = kernels::vec_dot_type(type);
+  p.bound.resize(static_cast<size_t>(n * rows));
+  std::vector<float> wf(k), xf(k);
+  std::vector<uint8_t> xa(row_size(at, k));
+  for (int64_t t = 0; t < n; ++t) {
+    kernels::quantize_activations(at, p.x.data() + t * k, xa.data(), k);
+    kernels::dequantize_row(at, xa.data(), xf.data(), k);
+    for (int64_t r = 0; r < rows; ++r) {
+      kernels::dequantize_row(type, p.w.data() + r * row_size(type, k), wf.data(), k);
+      double s = 0;
+      for (int64_t i = 0; i < k; ++i) s += std::fabs(static_cast<double>(wf[i]) * xf[i]);
+      p.bound[t * rows + r] = static_cast<float>(s);
+    }
+  }
+  return p;
+}
+
+std::vector<float> reference(const Problem& p, bool batch) {
+  const GgmlType at = kernels::vec_dot_type(p.type);
+  std::vector<float> y(static_cast<size_t>(p.n * p.rows));
+  std::vector<uint8_t> xa(row_size(at, p.k));
+  for (int64_t t = 0; t < p.n; ++t) {
+    kernels::quantize_activations(at, p.x.data() + t * p.k, xa.data(), p.k);
+    for (int64_t r = 0; r < p.rows; ++r) {
+      const uint8_t* w = p.w.data() + r * row_size(p.type, p.k);
+      y[t * p.rows + r] = batch ? kernels::vec_dot_batch(p.type, p.k, w, xa.data()) : kernels::vec_dot(p.type, p.k, w, xa.data());
+    }
+  }
+  return y;
+}
+
+// Rows [r0, r1) of every token through the target's kernels, into y (n x rows).
+void run(const Problem& p, SimdTarget target, bool batch, int64_t r0, int64_t r1, std::vector<float>& y) {
+  const kernels::Gemm& g = kernels::gemm_for(p.type, target);
+  const size_t xb = g.act_bytes(p.type, p.k);
+  ASSERT_EQ(xb % 64, 0u);
+  std::vector<uint8_t> buf(xb * static_cast<size_t>(p.n) + 64);
+  uint8_t* act = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(buf.data()) + 63) & ~uintptr_t{63});
+  for (int64_t t = 0; t < p.n; ++t) g.quantize(p.type, p.x.data() + t * p.k, act + t * xb, p.k);
+  kernels::GemmArgs a;
+  a.type = p.type;
+  a.k = p.k;
+  a.w = p.w.data();
+  a.w_stride = row_size(p.type, p.k);
+  a.r0 = r0;
+  a.r1 = r1;
+  a.x = act;
+  a.x_stride = xb;
+  a.n = p.n;
+  a.y = y.data();
+  a.ldy = p.rows;
+  a.batch = batch;
+  g.run(a);
+}
+
+const GgmlType kTypes[] = {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K,
+                           GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q5_K,
+                           GgmlType::F32,  GgmlType::F16,  GgmlType::BF16};
+
+bool exact_type(GgmlType t) { return t == GgmlType::Q8_0 || t == GgmlType::F32 || t == GgmlType::F16; }
+
+std::string name(SimdTarget t, GgmlType type) { return std::string(kernels::simd_name(t)) + " " + std::string(formats::type_name(type)); }
+
+}  // namespace
+
+TEST(Gemm, ScalarIsSupportedAndFirst) {
+  ASSERT_FALSE(kernels::simd_supported().empty());
+  EXPECT_EQ(kernels::simd_supported().front(), SimdTarget::Scalar);
+  EXPECT_EQ(kernels::simd_target(), kernels::simd_supported().back()) << "HEFT_SIMD set?";
+  EXPECT_EQ(kernels::parse_simd("avx2"), SimdTarget::Avx2);
+  EXPECT_FALSE(kernels::parse_simd("sse9"));
+}
+
+TEST(Gemm, EveryTargetMatchesTheReference) {
+  for (SimdTarget target : kernels::simd_supported()) {
+    for (GgmlType type : kTypes) {
+      const int64_t k = formats::type_traits(type)->block_size == 256 ? 768 : 352;
+      for (int64_t n : {1, 6, 9}) {
+        const Problem p = make(type, k, 11, n, 7 + static_cast<uint32_t>(n));
+        for (bool batch : {false, true}) {
+          if (batch && n == 1) continue;
+          const auto ref = reference(p, batch);
+          std::vector<float> y(ref.size(), NAN);
+          run(p, target, batch, 0, p.rows, y);
+          for (size_t i = 0; i < y.size(); ++i) {
+            if (exact_type(type)) {
+              ASSERT_EQ(std::memcmp(&y[i], &ref[i], 4), 0) << name(target, type) << " n=" << n << " i=" << i << ": " << y[i] << " vs " << ref[i];
+            } else {
+              ASSERT_LE(std::fabs(y[i] - ref[i]), 1e-5f * p.bound[i]) << name(target, type) << " n=" << n << " i=" << i << ": " << y[i] << " vs " << ref[i];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(Gemm, OutputsDoNotDependOnTheSplit) {
+  for (SimdTarget target : kernels::simd_supported()) {
+    for (GgmlType type : kTypes) {
+      const int64_t k = formats::type_traits(type)->block_size == 256 ? 512 : 256;
+      const Problem p = make(type, k, 13, 7, 99);
+      std::vector<float> whole(static_cast<size_t>(p.n * p.rows)), parts(whole.size());
+      run(p, target, true, 0, p.rows, whole);
+      for (int64_t r0 : {0, 1, 4, 7, 12}) run(p, target, true, r0, std::min<int64_t>(p.rows, r0 + (r0 == 12 ? 1 : 3)), parts);
+      run(p, target, true, 3, 4, parts);
+      run(p, target, true, 10, 12, parts);
+      EXPECT_EQ(std::memcmp(whole.data(), parts.data(), whole.size() * 4), 0) << name(target, type);
+    }
+  }
+}
+
+TEST(Gemm, KernelsExistForTheDecodeTypes) {
+  for (SimdTarget target : kernels::simd_supported()) {
+    if (target == SimdTarget::Scalar) continue;
+    for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K})
+      EXPECT_EQ(kernels::gemm_for(type, target).target, target) << name(target, type);
+  }
+}
