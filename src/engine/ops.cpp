@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "kernels/float_ops.h"
 #include "kernels/ggml_order.h"
 
 namespace heft::engine {
@@ -84,9 +85,7 @@ void softmax(float* x, int64_t n) {
 float silu(float x) { return x / (1.0f + std::exp(-x)); }
 
 void swiglu_ggml(float* gate, const float* up, int64_t n) {
-  const int64_t simd = n & ~int64_t{15};
-  for (int64_t i = 0; i < simd; ++i) gate[i] = kernels::ggml_order::silu(gate[i]) * up[i];
-  for (int64_t i = simd; i < n; ++i) gate[i] = silu(gate[i]) * up[i];
+  kernels::swiglu(gate, up, n);  // SIMD, bit-identical to the ggml_order::silu reference
 }
 
 float gelu_tanh(float x) {
