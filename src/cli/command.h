@@ -24,6 +24,7 @@ Action add_run(CLI::App& app);         // run.cpp
 Action add_chat(CLI::App& app);        // chat.cpp
 Action add_perplexity(CLI::App& app);  // perplexity.cpp
 Action add_logits(CLI::App& app);      // logits.cpp
+Action add_bench(CLI::App& app);       // bench.cpp
 
 // Prints "heft: FILE: at byte N: MESSAGE" on one line to stderr; returns 1.
 int report(const util::Error& e);

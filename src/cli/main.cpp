@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   add(add_convert);
   add(add_quantize);
   add(add_synth);
+  add(add_bench);
 
   try {
     app.parse(argc, argv);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "kernels/simd.h"
 #include "util/cpu_info.h"
 #include "util/json.h"
 
@@ -19,6 +20,7 @@ int print_system_info(bool json) {
     o.set("features", std::move(feats));
     o.set("logical_cores", util::Json(int64_t{cpu.logical_cores}));
     o.set("memory_bytes", util::Json(cpu.memory_bytes));
+    o.set("simd", util::Json(std::string(kernels::simd_name(kernels::simd_target()))));
     fmt::print("{}\n", o.dump(2));
     return 0;
   }
@@ -27,6 +29,8 @@ int print_system_info(bool json) {
   fmt::print("features: {}\n", fmt::join(cpu.features, " "));
   fmt::print("cores:    {} logical\n", cpu.logical_cores);
   fmt::print("memory:   {:.1f} GiB\n", static_cast<double>(cpu.memory_bytes) / (1024.0 * 1024 * 1024));
+  fmt::print("kernels:  {} (HEFT_SIMD=scalar|avx2|avx512|avx512vnni forces a lower target)\n",
+             kernels::simd_name(kernels::simd_target()));
   return 0;
 }
 
