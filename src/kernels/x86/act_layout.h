@@ -14,16 +14,18 @@ inline size_t align64(size_t n) { return (n + 63) & ~size_t{63}; }
 //   qs   (k) int8 quants                                   at 0
 //   d    (k / 32) float: fp16_to_fp32 of the block's fp16 scale   at d
 //   bias (k / 4) int32: -zero_point * (sum of 4 quants)    at bias
+//   bsum (k / 32) int32: -zero_point * (sum of the block)  at bsum
 // The weight type's zero point (8, 16, 128) folds into the bias, so an
 // unsigned-times-signed dot (vpdpbusd) of the stored quants plus the bias is
 // the exact integer dot of the signed values.
 struct Q8Layout {
-  size_t d, bias, bytes;
+  size_t d, bias, bsum, bytes;
 };
 inline Q8Layout q8_layout(int64_t k) {
   const size_t qs = align64(static_cast<size_t>(k));
   const size_t d = align64(static_cast<size_t>(k / 32) * 4);
-  return {qs, qs + d, qs + d + align64(static_cast<size_t>(k))};
+  const size_t bias = align64(static_cast<size_t>(k));
+  return {qs, qs + d, qs + d + bias, qs + d + bias + d};
 }
 
 // Q8_K (for the k-quants), k elements, k / 256 super-blocks:

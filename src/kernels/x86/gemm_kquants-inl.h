@@ -42,17 +42,22 @@ static void q4k_tile(const GemmArgs& a, int64_t r, int64_t t) {
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[R];
+  #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) wr[i] = a.w + static_cast<size_t>(r + i) * a.w_stride;
   Q8KRows xr[T];
+  #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
   __m256 acc[R][T];
+  #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
+    #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
   const __m256i m4 = _mm256_set1_epi8(0x0f);
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk[R];
     __m256i sc32[R], mins16[R];
     float dw[R], dmin[R];
+    #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       blk[i] = wr[i] + static_cast<size_t>(b) * 144;
       dw[i] = fp16_scalar(blk[i]);
@@ -71,10 +76,14 @@ static void q4k_tile(const GemmArgs& a, int64_t r, int64_t t) {
       mins16[i] = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));  // m0 m0 m1 m1 ... m7 m7
     }
     __m256i isum[R][T];
+    #pragma GCC unroll 16
     for (int i = 0; i < R; ++i)
+      #pragma GCC unroll 16
       for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
+    #pragma GCC unroll 16
     for (int p = 0; p < 4; ++p) {
       __m256i lo[R], hi[R], slo[R], shi[R];
+      #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
         const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 16 + 32 * p));
         lo[i] = _mm256_and_si256(q, m4);                         // weights 64p .. 64p+31
@@ -82,19 +91,23 @@ static void q4k_tile(const GemmArgs& a, int64_t r, int64_t t) {
         slo[i] = _mm256_permutevar8x32_epi32(sc32[i], _mm256_set1_epi32(2 * p));
         shi[i] = _mm256_permutevar8x32_epi32(sc32[i], _mm256_set1_epi32(2 * p + 1));
       }
+      #pragma GCC unroll 16
       for (int j = 0; j < T; ++j) {
         const int8_t* xq = xr[j].qs + 256 * b + 64 * p;
         const __m256i xlo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq));
         const __m256i xhi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32));
+        #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) {
           isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(lo[i], xlo), slo[i]);
           isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(hi[i], xhi), shi[i]);
         }
       }
     }
+    #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) {
       const float dx = xr[j].d[b];
       const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].bsums + 16 * b));
+      #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
         const __m256i msum = _mm256_madd_epi16(bs, mins16[i]);
         acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
@@ -102,7 +115,9 @@ static void q4k_tile(const GemmArgs& a, int64_t r, int64_t t) {
       }
     }
   }
+  #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
+    #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
 }
 
@@ -111,17 +126,22 @@ static void q6k_tile(const GemmArgs& a, int64_t r, int64_t t) {
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[R];
+  #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) wr[i] = a.w + static_cast<size_t>(r + i) * a.w_stride;
   Q8KRows xr[T];
+  #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
   __m256 acc[R][T];
+  #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
+    #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
   const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk[R];
     __m256i s32[R][2], sc16[R];
     float dw[R];
+    #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       blk[i] = wr[i] + static_cast<size_t>(b) * 210;
       dw[i] = fp16_scalar(blk[i] + 208);
@@ -131,14 +151,19 @@ static void q6k_tile(const GemmArgs& a, int64_t r, int64_t t) {
       s32[i][1] = dup16(_mm256_cvtepi8_epi32(_mm_srli_si128(s8, 8)));
     }
     __m256i isum[R][T];
+    #pragma GCC unroll 16
     for (int i = 0; i < R; ++i)
+      #pragma GCC unroll 16
       for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
+    #pragma GCC unroll 16
     for (int h = 0; h < 2; ++h) {
+      #pragma GCC unroll 16
       for (int kk = 0; kk < 4; ++kk) {
         // Weights 128h + 32kk + l: low nibble of ql[64h + 32(kk&1) + l] (high nibble for kk >= 2),
         // top bits 2kk..2kk+1 of qh[32h + l]; sub-blocks 8h + 2kk (l < 16) and 8h + 2kk + 1.
         const __m256i idx = _mm256_setr_epi32(2 * kk, 2 * kk, 2 * kk, 2 * kk, 2 * kk + 1, 2 * kk + 1, 2 * kk + 1, 2 * kk + 1);
         __m256i q[R], sv[R];
+        #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) {
           const __m256i ql = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 64 * h + 32 * (kk & 1)));
           const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 128 + 32 * h));
@@ -147,15 +172,19 @@ static void q6k_tile(const GemmArgs& a, int64_t r, int64_t t) {
           q[i] = _mm256_or_si256(lo, hi);
           sv[i] = _mm256_permutevar8x32_epi32(s32[i][h], idx);
         }
+        #pragma GCC unroll 16
         for (int j = 0; j < T; ++j) {
           const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].qs + 256 * b + 128 * h + 32 * kk));
+          #pragma GCC unroll 16
           for (int i = 0; i < R; ++i) isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(q[i], xv), sv[i]);
         }
       }
     }
+    #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) {
       const float dx = xr[j].d[b];
       const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].bsums + 16 * b));
+      #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
         // The stored quants are q + 32: subtract 32 * sum(scale * group sum).
         const __m256i corr = _mm256_slli_epi32(_mm256_madd_epi16(bs, sc16[i]), 5);
@@ -164,7 +193,9 @@ static void q6k_tile(const GemmArgs& a, int64_t r, int64_t t) {
       }
     }
   }
+  #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
+    #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
 }
 

@@ -62,6 +62,7 @@ static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero) {
   auto* qs = reinterpret_cast<int8_t*>(dst);
   auto* d = reinterpret_cast<float*>(dst + L.d);
   auto* bias = reinterpret_cast<int32_t*>(dst + L.bias);
+  auto* bsum = reinterpret_cast<int32_t*>(dst + L.bsum);
   for (int64_t b = 0; b < k / 32; ++b) {
     const float* xb = x + 32 * b;
     __m256 v[4];
@@ -85,6 +86,7 @@ static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero) {
     __m256i s = _mm256_hadd_epi32(s01, s23);  // groups g0 g2 g4 g6 | g1 g3 g5 g7
     s = _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(bias + 8 * b), _mm256_mullo_epi32(s, _mm256_set1_epi32(-zero)));
+    bsum[b] = -zero * hsum_i32_8(s);
     __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
     p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + 32 * b), p);
@@ -96,10 +98,12 @@ static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
   const int64_t nb = a.k / 32;
   const x86::Q8Layout L = x86::q8_layout(a.k);
   const uint8_t* wr[R];
+  #pragma GCC unroll 16
   for (int i = 0; i < R; ++i) wr[i] = a.w + static_cast<size_t>(r + i) * a.w_stride;
   const int8_t* xq[T];
   const float* xd[T];
   const int32_t* xb[T];
+  #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) {
     const uint8_t* row = a.x + static_cast<size_t>(t + j) * a.x_stride;
     xq[j] = reinterpret_cast<const int8_t*>(row);
@@ -107,26 +111,32 @@ static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
     xb[j] = reinterpret_cast<const int32_t*>(row + L.bias);
   }
   __m256 acc[R][T];
+  #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
+    #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
     __m256i wv[R];
     __m256 dw[R];
+    #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       const uint8_t* blk = wr[i] + static_cast<size_t>(b) * W::kBytes;
       wv[i] = W::load(blk);
       dw[i] = fp16_splat(blk);
     }
+    #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) {
       const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * b));
       const __m256 dx = _mm256_set1_ps(xd[j][b]);
       if constexpr (W::kSigned && !HEFT_VNNI) {
+        #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) {
           const __m256i s = dot4(_mm256_setzero_si256(), _mm256_sign_epi8(wv[i], wv[i]), _mm256_sign_epi8(xv, wv[i]));
           acc[i][j] = _mm256_fmadd_ps(_mm256_mul_ps(dw[i], dx), _mm256_cvtepi32_ps(s), acc[i][j]);
         }
       } else {
         const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[j] + 8 * b));
+        #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) {
           const __m256i s = dot4(bias, wv[i], xv);
           acc[i][j] = _mm256_fmadd_ps(_mm256_mul_ps(dw[i], dx), _mm256_cvtepi32_ps(s), acc[i][j]);
@@ -134,8 +144,114 @@ static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
       }
     }
   }
+  #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
+    #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
+}
+
+// Prompt batches of Q4_0/Q5_0, whose sums need not follow ggml's lanes: 8 rows
+// x T tokens, lane i of each register belonging to row r + i. Each row's
+// unpacked block is transposed in registers so that register k holds bytes
+// 4k .. 4k+3 of all eight rows; a broadcast of the token's 4 activation bytes
+// then accumulates whole block dots per lane (vpdpbusd), and the float work
+// (convert, scale, accumulate) is done once per 8 rows, not once per row.
+// Rows past r_end repeat the last row and are not stored, so every output is
+// computed the same way wherever a caller's row range starts or ends.
+static inline __m128i insert16(__m128i v, uint16_t x, int i) {
+  switch (i) {
+    case 0: return _mm_insert_epi16(v, x, 0);
+    case 1: return _mm_insert_epi16(v, x, 1);
+    case 2: return _mm_insert_epi16(v, x, 2);
+    case 3: return _mm_insert_epi16(v, x, 3);
+    case 4: return _mm_insert_epi16(v, x, 4);
+    case 5: return _mm_insert_epi16(v, x, 5);
+    case 6: return _mm_insert_epi16(v, x, 6);
+    default: return _mm_insert_epi16(v, x, 7);
+  }
+}
+
+template <class W, int T>
+static void legacy_tile8(const GemmArgs& a, int64_t r, int64_t r_end, int64_t t) {
+  const int64_t nb = a.k / 32;
+  const x86::Q8Layout L = x86::q8_layout(a.k);
+  const uint8_t* wr[8];
+  for (int i = 0; i < 8; ++i) wr[i] = a.w + static_cast<size_t>(std::min(r + i, r_end - 1)) * a.w_stride;
+  const uint8_t* xrow[T];
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) xrow[j] = a.x + static_cast<size_t>(t + j) * a.x_stride;
+  __m256 acc[T];
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) acc[j] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    __m256i v[8];
+    __m128i h = _mm_setzero_si128();  // the eight fp16 scales (inserted, not stored and reloaded: no store forwarding stall)
+    for (int i = 0; i < 8; ++i) {
+      const uint8_t* blk = wr[i] + static_cast<size_t>(b) * W::kBytes;
+      v[i] = W::load(blk);
+      uint16_t d;
+      std::memcpy(&d, blk, 2);
+      h = insert16(h, d, i);
+    }
+    const __m256 dw = _mm256_cvtph_ps(h);
+    // 8 x 8 transpose of 32-bit groups.
+    __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]), t1 = _mm256_unpackhi_epi32(v[0], v[1]);
+    __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]), t3 = _mm256_unpackhi_epi32(v[2], v[3]);
+    __m256i t4 = _mm256_unpacklo_epi32(v[4], v[5]), t5 = _mm256_unpackhi_epi32(v[4], v[5]);
+    __m256i t6 = _mm256_unpacklo_epi32(v[6], v[7]), t7 = _mm256_unpackhi_epi32(v[6], v[7]);
+    const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+    const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+    const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+    const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+    const __m256i g[8] = {_mm256_permute2x128_si256(u0, u4, 0x20), _mm256_permute2x128_si256(u1, u5, 0x20),
+                          _mm256_permute2x128_si256(u2, u6, 0x20), _mm256_permute2x128_si256(u3, u7, 0x20),
+                          _mm256_permute2x128_si256(u0, u4, 0x31), _mm256_permute2x128_si256(u1, u5, 0x31),
+                          _mm256_permute2x128_si256(u2, u6, 0x31), _mm256_permute2x128_si256(u3, u7, 0x31)};
+    // T independent dependency chains, interleaved (vpdpbusd has a latency of several cycles).
+    __m256i s[T];
+#pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) s[j] = _mm256_set1_epi32(reinterpret_cast<const int32_t*>(xrow[j] + L.bsum)[b]);
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) {
+#pragma GCC unroll 16
+      for (int j = 0; j < T; ++j) {
+        int32_t x4;
+        std::memcpy(&x4, xrow[j] + 32 * b + 4 * k, 4);
+        s[j] = dot4(s[j], g[k], _mm256_set1_epi32(x4));
+      }
+    }
+#pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) {
+      const float dx = reinterpret_cast<const float*>(xrow[j] + L.d)[b];
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(dx)), _mm256_cvtepi32_ps(s[j]), acc[j]);
+    }
+  }
+  const int64_t live = std::min<int64_t>(8, r_end - r);
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) {
+    float* y = a.y + (t + j) * a.ldy + r;
+    if (live == 8) {
+      _mm256_storeu_ps(y, acc[j]);
+    } else {
+      float tmp[8];
+      _mm256_storeu_ps(tmp, acc[j]);
+      for (int64_t i = 0; i < live; ++i) y[i] = tmp[i];
+    }
+  }
+}
+
+template <class W>
+static void legacy_run8(const GemmArgs& a) {
+  constexpr int kT = HEFT_AVX512 ? 8 : 4;
+  constexpr int64_t kChunk = 96;  // tokens whose activations stay in L2 while rows stream past
+  for (int64_t c0 = 0; c0 < a.n; c0 += kChunk) {
+    const int64_t c1 = std::min(a.n, c0 + kChunk);
+    for (int64_t r = a.r0; r < a.r1; r += 8) {
+      int64_t t = c0;
+      for (; t + kT <= c1; t += kT) legacy_tile8<W, kT>(a, r, a.r1, t);
+      for (; t < c1; ++t) legacy_tile8<W, 1>(a, r, a.r1, t);
+    }
+  }
 }
 
 // Rows in tiles of R (then singles), tokens in chunks that stay in L2, tiles of T.
@@ -160,6 +276,9 @@ static void run_tiles(const GemmArgs& a, int64_t chunk, Tile tile, Tile1T tile_1
 template <class W>
 static void legacy_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 4 : 2, kT = 4;
+  if constexpr (!W::kSigned) {
+    if (a.n > 1) return legacy_run8<W>(a);
+  }
   if (a.n == 1) {
     run_tiles<4, 1>(a, 1, legacy_tile<W, 4, 1>, legacy_tile<W, 1, 1>, legacy_tile<W, 4, 1>, legacy_tile<W, 1, 1>);
     return;
