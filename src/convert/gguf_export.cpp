@@ -95,7 +95,6 @@ util::Result<void> export_gguf(const formats::ModelFile& original, const std::st
   }
 
   util::ThreadPool pool(opt.threads);
-  util::Progress progress("convert", specs.size());
   auto fill = [&](size_t i, const formats::GgufChunkSink& sink) -> util::Result<void> {
     const formats::TensorInfo& t = src.tensors[i];
     const model::Transform& tf = transforms[i];
@@ -106,12 +105,7 @@ util::Result<void> export_gguf(const formats::ModelFile& original, const std::st
     RowSource source = [&](int64_t row0, int64_t n, float* out) { model::transformed_rows(t, tf, row0, n, out); };
     return stream_tensor(source, rows, cols, types[i], importance ? importance->data() : nullptr, sink, pool);
   };
-  formats::GgufWriteOptions wo;
-  wo.overwrite = opt.overwrite;
-  if (opt.progress) wo.on_tensor_done = [&](size_t done, size_t) { progress.update(done); };
-  HEFT_TRY(formats::write_gguf(out_path, md, specs, fill, wo));
-  progress.finish();
-  return {};
+  return write_gguf_with_progress(out_path, md, specs, fill, opt.overwrite, opt.progress, "convert");
 }
 
 }  // namespace heft::convert
