@@ -116,12 +116,12 @@ class ChatSession {
 
 int run_chat(const ChatArgs& a) {
   const std::string path = a.model.empty() ? default_model_path() : a.model;
-  auto loaded = load_model_and_tokenizer(path, a.ctx.quantize, a.ctx.threads);
-  if (!loaded) return report(loaded.error());
+  auto setup = prepare_generation(path, a.ctx, a.sampling);
+  if (!setup) return report(setup.error());
   // The model's templates and special-token texts (a model may have the latter only).
   auto loaded_set = chat::load_templates(path);
   const chat::TemplateSet set =
-      loaded_set ? *loaded_set : chat::templates_from_metadata(loaded->model->file.metadata, path);
+      loaded_set ? *loaded_set : chat::templates_from_metadata(setup->loaded.model->file.metadata, path);
   std::string source;
   if (!a.template_file.empty()) {
     auto text = util::read_file(a.template_file);
@@ -134,14 +134,7 @@ int run_chat(const ChatArgs& a) {
   }
   auto tmpl = chat::Template::parse(source, a.template_file.empty() ? "chat_template" : a.template_file);
   if (!tmpl) return report(tmpl.error());
-  auto cparams = a.ctx.params();
-  if (!cparams) return report(cparams.error());
-  auto ctx = engine::Context::create(*loaded->model, *cparams);
-  if (!ctx) return report(ctx.error());
-  auto sparams = a.sampling.params(loaded->model->file.metadata, (*ctx)->n_vocab());
-  if (!sparams) return report(sparams.error());
-  engine::Sampler sampler(*sparams, (*ctx)->n_vocab());
-  ChatSession session(a, *loaded, **ctx, sampler, std::move(*tmpl), set.special_tokens);
+  ChatSession session(a, setup->loaded, *setup->ctx, *setup->sampler, std::move(*tmpl), set.special_tokens);
 
   const bool tty = isatty(STDIN_FILENO) == 1;
   if (tty) std::fprintf(stderr, "heft chat: /reset, /system TEXT, /save FILE, /load FILE, /quit\n");

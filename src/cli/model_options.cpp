@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "cli/sampling_options.h"
 #include "convert/quantize_in_memory.h"
 #include "formats/open_model.h"
 #include "model/hf_names.h"
@@ -49,6 +50,18 @@ util::Result<engine::ContextParams> ContextOptions::params() const {
   if (n_ctx < 0) return util::fail("--ctx-size must not be negative");
   if (n_batch <= 0) return util::fail("--batch-size must be positive");
   return p;
+}
+
+util::Result<GenerationSetup> prepare_generation(const std::string& model_path, const ContextOptions& ctx,
+                                                 const SamplingOptions& sampling) {
+  GenerationSetup g;
+  const std::string path = model_path.empty() ? default_model_path() : model_path;
+  g.loaded = HEFT_TRY(load_model_and_tokenizer(path, ctx.quantize, ctx.threads));
+  g.ctx = HEFT_TRY(engine::Context::create(*g.loaded.model, HEFT_TRY(ctx.params())));
+  const engine::SamplerParams sp = HEFT_TRY(sampling.params(g.loaded.model->file.metadata, g.ctx->n_vocab()));
+  g.seed = sp.seed;
+  g.sampler = std::make_unique<engine::Sampler>(sp, g.ctx->n_vocab());
+  return g;
 }
 
 std::string default_model_path() {

@@ -7,6 +7,7 @@
 
 #include "cli/command.h"
 #include "engine/context.h"
+#include "engine/sampler.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -31,6 +32,18 @@ struct ContextOptions {
   void add_to(CLI::App* cmd);
   util::Result<engine::ContextParams> params() const;
 };
+
+struct SamplingOptions;
+
+// A model ready to generate: weights, tokenizer, a context and a sampler.
+struct GenerationSetup {
+  LoadedModel loaded;
+  std::unique_ptr<engine::Context> ctx;
+  std::unique_ptr<engine::Sampler> sampler;
+  uint64_t seed = 0;
+};
+util::Result<GenerationSetup> prepare_generation(const std::string& model_path, const ContextOptions& ctx,
+                                                 const SamplingOptions& sampling);
 
 // The model path default when none is given: the demo model in this repository.
 std::string default_model_path();

@@ -36,16 +36,9 @@ int run(const RunArgs& a) {
     if (!text) return report(text.error());
     prompt = *text;
   }
-  auto loaded = load_model_and_tokenizer(a.model.empty() ? default_model_path() : a.model, a.ctx.quantize, a.ctx.threads);
-  if (!loaded) return report(loaded.error());
-  const tokenizer::Tokenizer& tok = *loaded->tokenizer;
-  auto cparams = a.ctx.params();
-  if (!cparams) return report(cparams.error());
-  auto ctx = engine::Context::create(*loaded->model, *cparams);
-  if (!ctx) return report(ctx.error());
-  auto sparams = a.sampling.params(loaded->model->file.metadata, (*ctx)->n_vocab());
-  if (!sparams) return report(sparams.error());
-  engine::Sampler sampler(*sparams, (*ctx)->n_vocab());
+  auto setup = prepare_generation(a.model, a.ctx, a.sampling);
+  if (!setup) return report(setup.error());
+  const tokenizer::Tokenizer& tok = *setup->loaded.tokenizer;
 
   std::vector<int32_t> ids = tok.encode(prompt, {.add_special = !a.no_bos, .parse_special = a.parse_special});
   engine::GenerateParams gp{.max_tokens = a.n_predict, .stop = a.stop, .ignore_eog = a.ignore_eos,
@@ -55,7 +48,7 @@ int run(const RunArgs& a) {
     std::fwrite(piece.data(), 1, piece.size(), stdout);
     std::fflush(stdout);
   };
-  auto r = engine::generate(**ctx, sampler, tok, ids, gp, on_text);
+  auto r = engine::generate(*setup->ctx, *setup->sampler, tok, ids, gp, on_text);
   if (!r) return report(r.error());
   if (a.json) {
     util::Json doc = util::Json::object();
@@ -63,7 +56,7 @@ int run(const RunArgs& a) {
     doc.set("tokens", ids_json(r->tokens));
     doc.set("text", util::Json(r->text));
     doc.set("stop_reason", util::Json(std::string(engine::stop_reason_name(r->stop_reason))));
-    doc.set("seed", util::Json(sparams->seed));
+    doc.set("seed", util::Json(setup->seed));
     util::Json t = util::Json::object();
     t.set("prompt_ms", util::Json(r->timings.prompt_ms));
     t.set("prompt_tokens_per_second", util::Json(r->timings.prompt_tokens_per_second()));

@@ -40,7 +40,9 @@ uint32_t file_type_of(const std::vector<TensorDesc>& descs) {
 util::Result<void> export_gguf(const formats::ModelFile& original, const std::string& out_path, const ExportOptions& opt) {
   // Hugging Face folders first take GGUF names, layouts and a GGUF tokenizer description.
   const bool from_hf = original.format == formats::FileFormat::HfFolder;
-  formats::ModelFile src = HEFT_TRY(model::map_hf_model(formats::ModelFile(original)));
+  model::MappedModel mapped = HEFT_TRY(model::map_hf_names(formats::ModelFile(original)));
+  const formats::ModelFile& src = mapped.file;
+  const std::vector<model::Transform>& transforms = mapped.transforms;
   formats::Metadata md;
   for (const auto& [k, v] : src.metadata.entries())
     if (!k.starts_with("safetensors.") && k != "general.license.file") md.set(k, v);
@@ -57,7 +59,8 @@ util::Result<void> export_gguf(const formats::ModelFile& original, const std::st
     util::warn("{} has no tokenizer; llama.cpp will not load the output (pass --vocab FILE.gguf)", src.path);
 
   std::vector<TensorDesc> descs;
-  for (const auto& t : src.tensors) descs.push_back({t.name, t.type, t.shape});
+  for (size_t i = 0; i < src.tensors.size(); ++i)
+    descs.push_back({src.tensors[i].name, src.tensors[i].type, model::transformed_shape(src.tensors[i], transforms[i])});
   std::optional<Imatrix> imatrix;
   if (!opt.imatrix.empty()) imatrix = HEFT_TRY(read_imatrix(opt.imatrix));
   std::vector<formats::GgmlType> types;
@@ -73,39 +76,36 @@ util::Result<void> export_gguf(const formats::ModelFile& original, const std::st
       requantizing |= types[i] != descs[i].source_type && formats::type_traits(descs[i].source_type)->quantized;
     if (requantizing) util::warn("re-quantizing already quantized tensors loses quality; start from F32/F16/BF16 weights when you can");
   } else {
-    // As llama.cpp's converter: vectors (norms, biases) are stored as F32, matrices as they are.
-    for (const auto& d : descs)
-      types.push_back(from_hf && d.shape.size() == 1 && d.source_type != formats::GgmlType::F32 ? formats::GgmlType::F32
-                                                                                               : d.source_type);
+    for (const auto& d : descs) types.push_back(d.source_type);
     if (!md.contains("general.file_type")) md.set("general.file_type", MetaValue::u32(file_type_of(descs)));
   }
   if (!md.contains("general.quantization_version")) md.set("general.quantization_version", MetaValue::u32(2));
+  // As llama.cpp's converter: vectors (norms, biases) from a checkpoint are stored as F32.
+  if (from_hf)
+    for (size_t i = 0; i < descs.size(); ++i)
+      if (descs[i].shape.size() == 1) types[i] = formats::GgmlType::F32;
   std::vector<formats::GgufTensorSpec> specs;
   for (size_t i = 0; i < descs.size(); ++i) {
     specs.push_back({descs[i].name, types[i], descs[i].shape});
-    if (types[i] != descs[i].source_type && !kernels::can_dequantize(descs[i].source_type))
+    if ((types[i] != descs[i].source_type || transforms[i].kind != model::Transform::Kind::None) &&
+        !kernels::can_dequantize(descs[i].source_type))
       return util::fail("cannot convert tensor " + descs[i].name + " from " +
                             std::string(formats::type_name(descs[i].source_type)),
                         src.path);
   }
 
   util::ThreadPool pool(opt.threads);
-  util::Progress progress("convert", specs.size());
   auto fill = [&](size_t i, const formats::GgufChunkSink& sink) -> util::Result<void> {
     const formats::TensorInfo& t = src.tensors[i];
-    if (types[i] == t.type) return sink(t.span());
-    const int64_t cols = static_cast<int64_t>(t.shape[0]);
-    const int64_t rows = static_cast<int64_t>(t.elements() / t.shape[0]);
+    const model::Transform& tf = transforms[i];
+    if (types[i] == t.type && tf.kind == model::Transform::Kind::None) return sink(t.span());
+    const int64_t cols = static_cast<int64_t>(descs[i].shape[0]);
+    const int64_t rows = static_cast<int64_t>(t.elements() / descs[i].shape[0]);
     const std::vector<float>* importance = imatrix ? imatrix->find(t.name, static_cast<size_t>(cols)) : nullptr;
-    return stream_tensor(rows_of(t.type, t.data, cols), rows, cols, types[i], importance ? importance->data() : nullptr,
-                         sink, pool);
+    RowSource source = [&](int64_t row0, int64_t n, float* out) { model::transformed_rows(t, tf, row0, n, out); };
+    return stream_tensor(source, rows, cols, types[i], importance ? importance->data() : nullptr, sink, pool);
   };
-  formats::GgufWriteOptions wo;
-  wo.overwrite = opt.overwrite;
-  if (opt.progress) wo.on_tensor_done = [&](size_t done, size_t) { progress.update(done); };
-  HEFT_TRY(formats::write_gguf(out_path, md, specs, fill, wo));
-  progress.finish();
-  return {};
+  return write_gguf_with_progress(out_path, md, specs, fill, opt.overwrite, opt.progress, "convert");
 }
 
 }  // namespace heft::convert

@@ -153,7 +153,6 @@ util::Result<void> synthesize(const std::string& out_path, const SynthOptions& o
   for (size_t i = 0; i < descs.size(); ++i) specs.push_back({descs[i].name, types[i], descs[i].shape});
 
   util::ThreadPool pool(opt.threads);
-  util::Progress progress("synth", descs.size());
   const uint64_t base = mix(opt.seed);
   auto fill = [&](size_t i, const formats::GgufChunkSink& sink) -> util::Result<void> {
     const TensorDesc& d = descs[i];
@@ -169,12 +168,7 @@ util::Result<void> synthesize(const std::string& out_path, const SynthOptions& o
     };
     return stream_tensor(source, rows, cols, specs[i].type, nullptr, sink, pool);
   };
-  formats::GgufWriteOptions wo;
-  wo.overwrite = opt.overwrite;
-  if (opt.progress) wo.on_tensor_done = [&](size_t done, size_t) { progress.update(done); };
-  HEFT_TRY(formats::write_gguf(out_path, md, specs, fill, wo));
-  progress.finish();
-  return {};
+  return write_gguf_with_progress(out_path, md, specs, fill, opt.overwrite, opt.progress, "synth");
 }
 
 }  // namespace heft::convert

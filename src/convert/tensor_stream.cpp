@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/quant.h"
+#include "util/progress.h"
 
 namespace heft::convert {
 
@@ -26,6 +27,19 @@ util::Result<void> stream_tensor(const RowSource& source, int64_t n_rows, int64_
     });
     HEFT_TRY(sink({bytes.data(), static_cast<size_t>(n) * *row_bytes}));
   }
+  return {};
+}
+
+util::Result<void> write_gguf_with_progress(const std::string& path, const formats::Metadata& md,
+                                            const std::vector<formats::GgufTensorSpec>& specs,
+                                            const formats::GgufTensorFill& fill, bool overwrite, bool progress,
+                                            const std::string& label) {
+  util::Progress bar(label, specs.size());
+  formats::GgufWriteOptions wo;
+  wo.overwrite = overwrite;
+  if (progress) wo.on_tensor_done = [&](size_t done, size_t) { bar.update(done); };
+  HEFT_TRY(formats::write_gguf(path, md, specs, fill, wo));
+  bar.finish();
   return {};
 }
 

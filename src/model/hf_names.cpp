@@ -124,49 +124,13 @@ class Builder {
     return out_.tensors.back();
   }
 
-  // Replaces a tensor's data with `bytes` (same type and shape unless given).
-  void replace(TensorInfo& t, std::vector<uint8_t> bytes) {
-    auto buf = std::make_shared<std::vector<uint8_t>>(std::move(bytes));
-    t.data = buf->data();
-    t.bytes = buf->size();
-    out_.owned.push_back(std::move(buf));
-  }
 
  private:
   formats::ModelFile& out_;
 };
 
-std::vector<float> to_floats(const TensorInfo& t) {
-  std::vector<float> v(static_cast<size_t>(t.elements()));
-  const int64_t cols = static_cast<int64_t>(t.shape[0]);
-  const uint64_t row_bytes = *formats::row_bytes(t.type, static_cast<uint64_t>(cols));
-  for (uint64_t r = 0; r < t.rows(); ++r)
-    kernels::dequantize_row(t.type, t.data + r * row_bytes, v.data() + r * static_cast<uint64_t>(cols), cols);
-  return v;
-}
 
-// Rotate-half rows → interleaved pairs within each head (llama.cpp's permute()).
-std::vector<uint8_t> permute_rows(const TensorInfo& t, uint32_t n_heads) {
-  const uint64_t rows = t.rows(), row_bytes = t.bytes / std::max<uint64_t>(1, rows);
-  const uint64_t hd = rows / n_heads, half = hd / 2;
-  std::vector<uint8_t> out(t.bytes);
-  for (uint64_t h = 0; h < n_heads; ++h)
-    for (uint64_t i = 0; i < half; ++i)
-      for (uint64_t j = 0; j < 2; ++j)
-        std::memcpy(out.data() + (h * hd + 2 * i + j) * row_bytes, t.data + (h * hd + j * half + i) * row_bytes, row_bytes);
-  return out;
-}
 
-// (in, out) Conv1D storage → rows of outputs.
-std::vector<uint8_t> transpose(const TensorInfo& t) {
-  const uint64_t in = t.shape.size() > 1 ? t.shape[1] : 1, out_n = t.shape[0];
-  const uint64_t elem = formats::type_traits(t.type)->block_bytes;
-  std::vector<uint8_t> out(t.bytes);
-  for (uint64_t i = 0; i < in; ++i)
-    for (uint64_t o = 0; o < out_n; ++o)
-      std::memcpy(out.data() + (o * in + i) * elem, t.data + (i * out_n + o) * elem, elem);
-  return out;
-}
 
 // Llama 3's frequency factors, computed as llama.cpp's converter does.
 std::vector<float> llama3_factors(const util::Json& rs, float base, uint32_t dim, uint32_t orig_ctx) {
@@ -201,8 +165,12 @@ util::Result<util::Json> read_config(const std::string& dir) {
 
 }  // namespace
 
-util::Result<formats::ModelFile> map_hf_model(formats::ModelFile&& hf) {
-  if (hf.gguf_names) return std::move(hf);
+util::Result<MappedModel> map_hf_names(formats::ModelFile&& hf) {
+  if (hf.gguf_names) {
+    MappedModel m{std::move(hf), {}};
+    m.transforms.resize(m.file.tensors.size());
+    return m;
+  }
   const std::string arch = hf.metadata.get_string("general.architecture").value_or("");
   Hparams hp = HEFT_TRY(read_hparams(hf.metadata));
   util::Json config = HEFT_TRY(read_config(hf.path));
@@ -254,25 +222,21 @@ util::Result<formats::ModelFile> map_hf_model(formats::ModelFile&& hf) {
   }
   out.index_tensors();
 
-  for (TensorInfo& t : out.tensors) {
+  std::vector<Transform> transforms(out.tensors.size());
+  for (size_t i = 0; i < out.tensors.size(); ++i) {
+    const TensorInfo& t = out.tensors[i];
     const bool is_llama = arch == "llama";
+    Transform& tf = transforms[i];
     if (is_llama && (t.name.ends_with("attn_q.weight") || t.name.ends_with("attn_q.bias")))
-      build.replace(t, permute_rows(t, hp.n_head));
+      tf = {Transform::Kind::PermuteHeads, hp.n_head};
     else if (is_llama && (t.name.ends_with("attn_k.weight") || t.name.ends_with("attn_k.bias")))
-      build.replace(t, permute_rows(t, hp.n_head_kv));
-    else if (arch.starts_with("gemma") && t.name.ends_with("norm.weight")) {
-      std::vector<float> v = to_floats(t);
-      for (float& x : v) x += 1.0f;
-      std::vector<uint8_t> bytes(v.size() * 4);
-      std::memcpy(bytes.data(), v.data(), bytes.size());
-      t.type = GgmlType::F32;
-      build.replace(t, std::move(bytes));
-    } else if (arch == "gpt2" && t.shape.size() == 2 &&
-               (t.name.ends_with("attn_qkv.weight") || t.name.ends_with("attn_output.weight") ||
-                t.name.ends_with("ffn_up.weight") || t.name.ends_with("ffn_down.weight"))) {
-      build.replace(t, transpose(t));
-      std::swap(t.shape[0], t.shape[1]);
-    }
+      tf = {Transform::Kind::PermuteHeads, hp.n_head_kv};
+    else if (arch.starts_with("gemma") && t.name.ends_with("norm.weight"))
+      tf = {Transform::Kind::AddOne, 0};
+    else if (arch == "gpt2" && t.shape.size() == 2 &&
+             (t.name.ends_with("attn_qkv.weight") || t.name.ends_with("attn_output.weight") ||
+              t.name.ends_with("ffn_up.weight") || t.name.ends_with("ffn_down.weight")))
+      tf = {Transform::Kind::Transpose, 0};
   }
 
   // RoPE factors from config.json.
@@ -300,7 +264,72 @@ util::Result<formats::ModelFile> map_hf_model(formats::ModelFile&& hf) {
     }
   }
   out.index_tensors();
-  return out;
+  transforms.resize(out.tensors.size());  // added factor tensors need nothing
+  return MappedModel{std::move(out), std::move(transforms)};
+}
+
+std::vector<uint64_t> transformed_shape(const TensorInfo& t, const Transform& tf) {
+  std::vector<uint64_t> shape = t.shape;
+  if (tf.kind == Transform::Kind::Transpose && shape.size() == 2) std::swap(shape[0], shape[1]);
+  return shape;
+}
+
+void transformed_rows(const TensorInfo& t, const Transform& tf, int64_t row0, int64_t n, float* out) {
+  const int64_t cols = static_cast<int64_t>(t.shape[0]);
+  const uint64_t row_bytes = *formats::row_bytes(t.type, static_cast<uint64_t>(cols));
+  auto source_row = [&](int64_t r, float* dst) { kernels::dequantize_row(t.type, t.data + static_cast<uint64_t>(r) * row_bytes, dst, cols); };
+  switch (tf.kind) {
+    case Transform::Kind::None:
+    case Transform::Kind::AddOne:
+      for (int64_t r = 0; r < n; ++r) source_row(row0 + r, out + r * cols);
+      if (tf.kind == Transform::Kind::AddOne)
+        for (int64_t i = 0; i < n * cols; ++i) out[i] += 1.0f;
+      return;
+    case Transform::Kind::PermuteHeads: {
+      // Output row (h, 2i + j) is input row (h, j * half + i): rotate-half to interleaved pairs.
+      const int64_t rows = static_cast<int64_t>(t.rows()), hd = rows / tf.heads, half = hd / 2;
+      for (int64_t r = 0; r < n; ++r) {
+        const int64_t o = row0 + r, h = o / hd, k = o % hd;
+        source_row(h * hd + (k % 2) * half + k / 2, out + r * cols);
+      }
+      return;
+    }
+    case Transform::Kind::Transpose: {
+      // Input: `in` rows of `cols` outputs each (Conv1D). Output row o is input column o.
+      const int64_t in = static_cast<int64_t>(t.rows());
+      std::vector<float> row(static_cast<size_t>(cols));
+      for (int64_t i = 0; i < in; ++i) {
+        source_row(i, row.data());
+        for (int64_t r = 0; r < n; ++r) out[r * in + i] = row[static_cast<size_t>(row0 + r)];
+      }
+      return;
+    }
+  }
+}
+
+util::Result<formats::ModelFile> map_hf_model(formats::ModelFile&& hf) {
+  MappedModel m = HEFT_TRY(map_hf_names(std::move(hf)));
+  formats::ModelFile& out = m.file;
+  for (size_t i = 0; i < out.tensors.size(); ++i) {
+    const Transform& tf = m.transforms[i];
+    if (tf.kind == Transform::Kind::None) continue;
+    TensorInfo& t = out.tensors[i];
+    const auto shape = transformed_shape(t, tf);
+    const int64_t cols = static_cast<int64_t>(shape[0]);
+    const int64_t rows = static_cast<int64_t>(t.elements() / shape[0]);
+    std::vector<float> v(static_cast<size_t>(rows * cols));
+    transformed_rows(t, tf, 0, rows, v.data());
+    // Norms become F32; other tensors keep their type (the row transforms are exact for F32/F16/BF16).
+    const GgmlType type = tf.kind == Transform::Kind::AddOne ? GgmlType::F32 : t.type;
+    auto buf = std::make_shared<std::vector<uint8_t>>(*formats::row_bytes(type, static_cast<uint64_t>(cols)) * static_cast<uint64_t>(rows));
+    kernels::quantize_rows(type, v.data(), buf->data(), rows, cols, nullptr);
+    t.type = type;
+    t.shape = shape;
+    t.data = buf->data();
+    t.bytes = buf->size();
+    out.owned.push_back(std::move(buf));
+  }
+  return std::move(out);
 }
 
 }  // namespace heft::model

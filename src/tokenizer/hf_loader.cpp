@@ -19,33 +19,6 @@ using hf::J;
 using hf::bad;
 namespace dom = simdjson::dom;
 
-// simdjson refuses integers beyond 64 bits; such literals (outside strings)
-// are read as floats instead, as JavaScript readers of these files do.
-std::string widen_big_integers(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 16);
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (in_string) {
-      out.push_back(c);
-      if (c == '\\' && i + 1 < text.size()) out.push_back(text[++i]);
-      else if (c == '"') in_string = false;
-      continue;
-    }
-    if (c == '"') in_string = true;
-    if (c < '0' || c > '9') {
-      out.push_back(c);
-      continue;
-    }
-    size_t j = i;
-    while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
-    out.append(text.substr(i, j - i));
-    if (j - i > 19 && (j >= text.size() || (text[j] != '.' && text[j] != 'e' && text[j] != 'E'))) out += ".0";
-    i = j - 1;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -56,7 +29,7 @@ util::Result<Tokenizer> tokenizer_from_hf(const HfSources& in) {
   dom::element root_el;
   auto err = parser.parse(padded).get(root_el);
   if (err == simdjson::NUMBER_ERROR) {
-    padded = simdjson::padded_string(widen_big_integers(in.tokenizer_json));
+    padded = simdjson::padded_string(util::widen_big_integers(in.tokenizer_json));
     err = parser.parse(padded).get(root_el);
   }
   if (err != simdjson::SUCCESS) return bad(src, std::string("invalid JSON: ") + simdjson::error_message(err));

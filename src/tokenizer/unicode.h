@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "util/utf8.h"
+
 namespace heft::tokenizer::unicode {
 
 inline constexpr uint32_t kReplacement = 0xFFFD;
@@ -23,8 +25,7 @@ inline size_t lead_length(uint8_t b) {
 // when the bytes there are not valid UTF-8 (overlong, surrogate, truncated...).
 size_t decode_valid(std::string_view s, size_t at, uint32_t& cp);
 
-// Appends the UTF-8 encoding of `cp` (cp must be a scalar value <= 0x10FFFF).
-void append_utf8(std::string& out, uint32_t cp);
+using util::append_utf8;
 std::string to_utf8(uint32_t cp);
 
 bool is_valid_utf8(std::string_view s);

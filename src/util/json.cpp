@@ -123,10 +123,9 @@ Result<Json> convert(simdjson::dom::element e, size_t depth, std::string_view so
   return fail("unknown JSON element", std::string(source));
 }
 
-// simdjson rejects integers beyond 64 bits (tokenizer_config.json's
-// model_max_length is often 1e30 written out in full). Rewrites such literals,
-// outside strings, as floats so they parse as doubles, which is what JavaScript
-// readers of these files see too.
+
+}  // namespace
+
 std::string widen_big_integers(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 16);
@@ -158,8 +157,6 @@ std::string widen_big_integers(std::string_view text) {
   }
   return out;
 }
-
-}  // namespace
 
 Result<Json> Json::parse(std::string_view text, std::string_view source) {
   simdjson::dom::parser parser;

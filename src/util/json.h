@@ -80,6 +80,11 @@ class Json {
   std::variant<std::nullptr_t, bool, int64_t, uint64_t, double, std::string, Array, Object> v_ = nullptr;
 };
 
+// simdjson refuses integer literals beyond 64 bits (tokenizer_config.json's
+// model_max_length is often 1e30 written out); this rewrites them, outside
+// strings, as floats, which is what JavaScript readers of these files see.
+std::string widen_big_integers(std::string_view text);
+
 // Appends `s` as a JSON string literal (with quotes) to `out`.
 void append_json_string(std::string& out, std::string_view s);
 // Shortest text that reads back as the same double ("0.1", "1e-06", "10000.0" is written "10000.0").

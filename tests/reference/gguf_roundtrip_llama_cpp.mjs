@@ -61,5 +61,17 @@ for (const [preset, type] of [["mini", "F32"], ["mini", "Q8_0"], ["mini", "Q4_0"
   check.check(ids.length === 4, `synth ${preset} ${type}: llama.cpp did not generate`);
   fs.rmSync(out);
 }
+// Every type heft quantizes to loads in llama.cpp and gives the ids llama.cpp gives on
+// its own llama-quantize output of the same F32 file.
+for (const type of ["Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K_M", "Q4_K_M", "Q5_K_M", "Q6_K"]) {
+  const src = `${args.shared}/models/synthetic-mini-gguf/synthetic-mini-f32.gguf`;
+  const out = path.join(tmp, `quant-${type}.gguf`);
+  const r = runHeft(args.heft, ["quantize", src, out, type]);
+  if (!check.check(r.status === 0, `quantize ${type} failed: ${r.stderr}`)) continue;
+  const ref = `${args.shared}/models/synthetic-mini-gguf/synthetic-mini-${type.toLowerCase()}.gguf`;
+  const [a, b] = [await greedy(ref, 8), await greedy(out, 8)];
+  check.check(JSON.stringify(a) === JSON.stringify(b), `quantize ${type}: llama.cpp gives ${b} on heft's file, ${a} on its own`);
+  fs.rmSync(out);
+}
 fs.rmSync(tmp, {recursive: true, force: true});
 check.finish();
