@@ -13,6 +13,10 @@ util::Result<std::unique_ptr<Context>> Context::create(const model::Model& model
   int64_t n_ctx = params.n_ctx;
   if (n_ctx <= 0) n_ctx = std::min<int64_t>(model.hp.n_ctx_train ? model.hp.n_ctx_train : 4096, 4096);
   if (n_ctx > (1 << 20)) return util::fail("context size " + std::to_string(n_ctx) + " is too large");
+  // Learned position embeddings end at the training context; there is nothing past it.
+  if (model.spec->positions == model::Positions::Learned && model.hp.n_ctx_train > 0 && n_ctx > model.hp.n_ctx_train)
+    return util::fail("this model has learned positions for " + std::to_string(model.hp.n_ctx_train) +
+                      " tokens; --ctx-size cannot exceed that");
   if (params.n_batch <= 0) return util::fail("batch size must be positive");
   return std::unique_ptr<Context>(new Context(model, params, n_ctx));
 }

@@ -46,7 +46,7 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
   if (spec.positions == model::Positions::Learned) {
     std::vector<float>& row = ffn_a_;  // one row of scratch
     for (int64_t t = 0; t < n; ++t) {
-      weight_row(m.pos_embd, std::min<int64_t>(pos0 + t, m.pos_embd.rows - 1), row.data());
+      weight_row(m.pos_embd, pos0 + t, row.data());  // Context::create keeps positions below pos_embd.rows
       for (int64_t i = 0; i < E; ++i) x[t * E + i] += row[static_cast<size_t>(i)];
     }
   }
