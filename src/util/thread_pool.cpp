@@ -1,6 +1,7 @@
 #include "util/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -18,8 +19,22 @@ inline void cpu_relax() {
 #endif
 }
 
-// Spin about 50-100 us, then yield a while, then sleep.
-constexpr int kSpin = 2000, kYield = 64;
+// Spin this long before sleeping: longer than the serial work between two
+// dispatches of a forward pass, far shorter than a time slice. (No
+// sched_yield in between: on a busy machine it hands the core to another
+// process for a whole slice.)
+constexpr auto kSpinTime = std::chrono::microseconds(1000);
+
+// Spins while `waiting()` holds, up to kSpinTime; returns whether it still holds.
+template <class Pred>
+bool spin_while(const Pred& waiting) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 1; waiting(); ++i) {
+    cpu_relax();
+    if (i % 64 == 0 && std::chrono::steady_clock::now() - start > kSpinTime) return waiting();
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -47,20 +62,13 @@ void ThreadPool::run_slice(unsigned index) {
 void ThreadPool::worker(unsigned index) {
   uint64_t seen = 0;
   for (;;) {
-    uint64_t g;
-    for (int i = 0; (g = generation_.load(std::memory_order_acquire)) == seen; ++i) {
-      if (i < kSpin) {
-        cpu_relax();
-      } else if (i < kSpin + kYield) {
-        std::this_thread::yield();
-      } else {
-        // Registered before the re-check, so parallel_for either sees us or we see its job.
-        sleepers_.fetch_add(1);
-        generation_.wait(seen);
-        sleepers_.fetch_sub(1);
-      }
+    if (spin_while([&] { return generation_.load(std::memory_order_acquire) == seen; })) {
+      // Registered before wait() re-checks, so parallel_for either sees us or we see its job.
+      sleepers_.fetch_add(1);
+      generation_.wait(seen);
+      sleepers_.fetch_sub(1);
     }
-    seen = g;
+    seen = generation_.load(std::memory_order_acquire);
     if (stop_.load()) return;
     run_slice(index);
     if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) pending_.notify_one();
@@ -81,13 +89,8 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
   generation_.fetch_add(1);  // publishes the job (sequentially consistent, pairs with sleepers_)
   if (sleepers_.load() > 0) generation_.notify_all();
   run_slice(0);
-  for (int i = 0;; ++i) {
-    const unsigned p = pending_.load(std::memory_order_acquire);
-    if (p == 0) break;
-    if (i < kSpin) cpu_relax();
-    else if (i < kSpin + kYield) std::this_thread::yield();
-    else pending_.wait(p);
-  }
+  if (spin_while([&] { return pending_.load(std::memory_order_acquire) != 0; }))
+    for (unsigned p; (p = pending_.load(std::memory_order_acquire)) != 0;) pending_.wait(p);
   job_ = nullptr;
 }
 

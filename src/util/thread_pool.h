@@ -2,10 +2,10 @@
 // One pool of persistent worker threads, created once. parallel_for splits a
 // range into one contiguous slice per thread (the same split for the same
 // sizes), so results never depend on scheduling. Waiting (workers for the
-// next job, the caller for the last slice) spins briefly, then yields, then
-// sleeps on a futex (std::atomic::wait): a dispatch costs about a microsecond
-// when every thread is running, and a thread whose partner was preempted on a
-// busy machine gives its core back instead of burning its time slice.
+// next job, the caller for the last slice) spins up to 200 us, then sleeps on
+// a futex (std::atomic::wait): a dispatch costs about a microsecond while
+// tokens are flowing, and idle or preempted-partner waits give the core back
+// instead of burning whole time slices.
 #include <atomic>
 #include <cstdint>
 #include <functional>

@@ -49,3 +49,4 @@ static inline int32_t hsum_i32_8(__m256i a) {
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
   return _mm_cvtsi128_si32(s);
 }
+
