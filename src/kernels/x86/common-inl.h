@@ -1,5 +1,5 @@
 // Helpers shared by the x86 kernels. Included (no include guard) inside each
-// target's namespace, under that target's `#pragma GCC target`, so the same
+// target's namespace, under that target (target.h), so the same
 // source compiles once per instruction set (see gemm_legacy.cpp).
 // HEFT_VNNI: AVX-512 VNNI (vpdpbusd/vpdpwssd on 256-bit registers).
 

@@ -11,30 +11,31 @@
 
 #include "kernels/fp16.h"
 #include "kernels/ggml_order.h"
+#include "kernels/x86/target.h"
 
 // GCC 12 warns inside its own AVX-512 headers (_mm512_undefined_* operands of
 // conversions) when they are inlined here; the values are fully defined.
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 namespace heft::kernels {
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt")
+HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt")
 namespace avx2 {
 #define HEFT_AVX512 0
 #include "kernels/x86/float-inl.h"
 #undef HEFT_AVX512
 }  // namespace avx2
-#pragma GCC pop_options
+HEFT_TARGET_END
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw")
+HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw")
 namespace avx512 {
 #define HEFT_AVX512 1
 #include "kernels/x86/float-inl.h"
 #undef HEFT_AVX512
 }  // namespace avx512
-#pragma GCC pop_options
+HEFT_TARGET_END
 
 detail::FloatOps detail::float_ops_x86(SimdTarget target) {
   switch (target) {

@@ -12,11 +12,11 @@
 #include "kernels/fp16.h"
 #include "kernels/quant_rows.h"
 #include "kernels/x86/act_layout.h"
+#include "kernels/x86/target.h"
 
 namespace heft::kernels {
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt")
+HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt")
 namespace avx2 {
 #define HEFT_AVX512 0
 #define HEFT_VNNI 0
@@ -26,10 +26,9 @@ constexpr SimdTarget kTarget = SimdTarget::Avx2;
 #undef HEFT_AVX512
 #undef HEFT_VNNI
 }  // namespace avx2
-#pragma GCC pop_options
+HEFT_TARGET_END
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw")
+HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw")
 namespace avx512 {
 #define HEFT_AVX512 1
 #define HEFT_VNNI 0
@@ -39,10 +38,9 @@ constexpr SimdTarget kTarget = SimdTarget::Avx512;
 #undef HEFT_AVX512
 #undef HEFT_VNNI
 }  // namespace avx512
-#pragma GCC pop_options
+HEFT_TARGET_END
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni")
+HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni")
 namespace avx512vnni {
 #define HEFT_AVX512 1
 #define HEFT_VNNI 1
@@ -52,7 +50,7 @@ constexpr SimdTarget kTarget = SimdTarget::Avx512Vnni;
 #undef HEFT_AVX512
 #undef HEFT_VNNI
 }  // namespace avx512vnni
-#pragma GCC pop_options
+HEFT_TARGET_END
 
 const Gemm* detail::gemm_x86_kquants(formats::GgmlType type, SimdTarget target) {
   switch (target) {

@@ -3,9 +3,10 @@
 //
 // Every (row, token) output keeps ggml's x86 lane structure: 8 float lanes,
 // lane l accumulating, block by block, fma(d_w * d_x, (integer sum of products
-// 4l .. 4l+3), lane), then hsum_float_8. For Q8_0 this is the reference order
-// (vec_dot_q8_0_q8_0), so results are bit-identical; for Q4_0/Q5_0 it differs
-// from the generic scalar order by rounding only.
+// 4l .. 4l+3), lane), then hsum_float_8. For Q8_0 and Q5_0 this is the
+// reference order (vec_dot_ref.cpp), so results are bit-identical; Q4_0's
+// reference sums whole blocks (legacy_tile8 below), so decode differs from it
+// by rounding only.
 //
 // Tiles of R rows x T tokens share each unpacked weight block across T tokens
 // and each activation block across R rows.
@@ -14,6 +15,8 @@ struct WQ4_0 {
   static constexpr size_t kBytes = 18;
   static constexpr int kZero = 8;
   static constexpr bool kSigned = false;
+  // ggml's (repacked) x86 Q4_0 kernels sum whole blocks: legacy_tile8's order.
+  static constexpr bool kWholeBlockSums = true;
   static __m256i load(const uint8_t* b) {  // 32 quants 0..15 in weight order
     const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
     return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0f));
@@ -24,6 +27,8 @@ struct WQ5_0 {
   static constexpr size_t kBytes = 22;
   static constexpr int kZero = 16;
   static constexpr bool kSigned = false;
+  // ggml's x86 Q5_0 kernels keep eight lanes per block: legacy_tile's order.
+  static constexpr bool kWholeBlockSums = false;
   static __m256i load(const uint8_t* b) {  // 32 quants 0..31
     uint32_t qh;
     std::memcpy(&qh, b + 2, 4);
@@ -46,6 +51,7 @@ struct WQ8_0 {
   static constexpr size_t kBytes = 34;
   static constexpr int kZero = 128;
   static constexpr bool kSigned = true;
+  static constexpr bool kWholeBlockSums = false;
   static __m256i load(const uint8_t* b) {
     const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2));
 #if HEFT_VNNI
@@ -150,7 +156,7 @@ static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
     for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
 }
 
-// Prompt batches of Q4_0/Q5_0, whose sums need not follow ggml's lanes: 8 rows
+// Prompt batches of Q4_0, whose ggml order is whole-block sums: 8 rows
 // x T tokens, lane i of each register belonging to row r + i. Each row's
 // unpacked block is transposed in registers so that register k holds bytes
 // 4k .. 4k+3 of all eight rows; a broadcast of the token's 4 activation bytes
@@ -287,7 +293,7 @@ static void run_tiles(const GemmArgs& a, int64_t chunk, Tile tile, Tile1T tile_1
 template <class W>
 static void legacy_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 4 : 2, kT = 4;
-  if constexpr (!W::kSigned) {
+  if constexpr (W::kWholeBlockSums) {
     if (a.n > 1) return legacy_run8<W>(a);
   }
   if (a.n == 1) {

@@ -2,7 +2,7 @@
 // AVX-512 and AVX-512 VNNI.
 //
 // One source per instruction set: the -inl.h is included three times, in
-// namespaces avx2 / avx512 / avx512vnni, under `#pragma GCC target` for that
+// namespaces avx2 / avx512 / avx512vnni, under HEFT_TARGET_BEGIN (target.h) for that
 // set, with HEFT_AVX512 and HEFT_VNNI saying which instructions it may use.
 // Highway's runtime detection (kernels/simd.cpp) picks the one that runs.
 // Highway's own AVX3_DL target is not used for this: its target string
@@ -18,11 +18,11 @@
 
 #include "kernels/fp16.h"
 #include "kernels/x86/act_layout.h"
+#include "kernels/x86/target.h"
 
 namespace heft::kernels {
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt")
+HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt")
 namespace avx2 {
 #define HEFT_AVX512 0
 #define HEFT_VNNI 0
@@ -32,10 +32,9 @@ constexpr SimdTarget kTarget = SimdTarget::Avx2;
 #undef HEFT_AVX512
 #undef HEFT_VNNI
 }  // namespace avx2
-#pragma GCC pop_options
+HEFT_TARGET_END
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw")
+HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw")
 namespace avx512 {
 #define HEFT_AVX512 1
 #define HEFT_VNNI 0
@@ -45,10 +44,9 @@ constexpr SimdTarget kTarget = SimdTarget::Avx512;
 #undef HEFT_AVX512
 #undef HEFT_VNNI
 }  // namespace avx512
-#pragma GCC pop_options
+HEFT_TARGET_END
 
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni")
+HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni")
 namespace avx512vnni {
 #define HEFT_AVX512 1
 #define HEFT_VNNI 1
@@ -58,7 +56,7 @@ constexpr SimdTarget kTarget = SimdTarget::Avx512Vnni;
 #undef HEFT_AVX512
 #undef HEFT_VNNI
 }  // namespace avx512vnni
-#pragma GCC pop_options
+HEFT_TARGET_END
 
 const Gemm* detail::gemm_x86_legacy(formats::GgmlType type, SimdTarget target) {
   switch (target) {
