@@ -16,41 +16,9 @@
 
 namespace heft::kernels {
 
-HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt")
-namespace avx2 {
-#define HEFT_AVX512 0
-#define HEFT_VNNI 0
-constexpr SimdTarget kTarget = SimdTarget::Avx2;
-#include "kernels/x86/common-inl.h"
-#include "kernels/x86/gemm_kquants-inl.h"
-#undef HEFT_AVX512
-#undef HEFT_VNNI
-}  // namespace avx2
-HEFT_TARGET_END
-
-HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw")
-namespace avx512 {
-#define HEFT_AVX512 1
-#define HEFT_VNNI 0
-constexpr SimdTarget kTarget = SimdTarget::Avx512;
-#include "kernels/x86/common-inl.h"
-#include "kernels/x86/gemm_kquants-inl.h"
-#undef HEFT_AVX512
-#undef HEFT_VNNI
-}  // namespace avx512
-HEFT_TARGET_END
-
-HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw,avx512vnni")
-namespace avx512vnni {
-#define HEFT_AVX512 1
-#define HEFT_VNNI 1
-constexpr SimdTarget kTarget = SimdTarget::Avx512Vnni;
-#include "kernels/x86/common-inl.h"
-#include "kernels/x86/gemm_kquants-inl.h"
-#undef HEFT_AVX512
-#undef HEFT_VNNI
-}  // namespace avx512vnni
-HEFT_TARGET_END
+#define HEFT_KERNEL_SOURCE "kernels/x86/gemm_kquants-inl.h"
+#include "kernels/x86/each_target-inl.h"
+#undef HEFT_KERNEL_SOURCE
 
 const Gemm* detail::gemm_x86_kquants(formats::GgmlType type, SimdTarget target) {
   switch (target) {

@@ -260,36 +260,6 @@ static void legacy_run8(const GemmArgs& a) {
   }
 }
 
-// Rows in tiles of R (then singles), tokens in chunks that stay in L2, tiles of T.
-// Decode streams each weight once, from DRAM. The tile walks its rows block by
-// block with arithmetic in between, which leaves few cache misses in flight;
-// asking for all of the tile's lines up front keeps dozens in flight
-// (measured: Q4_K from DRAM 5.5 -> 21 GB/s on one core).
-static inline void prefetch_rows(const GemmArgs& a, int64_t r, int64_t rows) {
-  const uint8_t* p = a.w + static_cast<size_t>(r) * a.w_stride;
-  const uint8_t* end = p + static_cast<size_t>(rows) * a.w_stride;
-  for (; p < end; p += 64) _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
-}
-
-template <int R, int T, class Tile, class Tile1T, class TileR1, class Tile11>
-static void run_tiles(const GemmArgs& a, int64_t chunk, Tile tile, Tile1T tile_1t, TileR1 tile_r1, Tile11 tile_11) {
-  for (int64_t c0 = 0; c0 < a.n; c0 += chunk) {
-    const int64_t c1 = std::min(a.n, c0 + chunk);
-    int64_t r = a.r0;
-    for (; r + R <= a.r1; r += R) {
-      if (c1 - c0 == 1) prefetch_rows(a, r, R);
-      int64_t t = c0;
-      for (; t + T <= c1; t += T) tile(a, r, t);
-      for (; t < c1; ++t) tile_r1(a, r, t);
-    }
-    for (; r < a.r1; ++r) {
-      int64_t t = c0;
-      for (; t + T <= c1; t += T) tile_1t(a, r, t);
-      for (; t < c1; ++t) tile_11(a, r, t);
-    }
-  }
-}
-
 template <class W>
 static void legacy_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 4 : 2, kT = 4;
