@@ -4,18 +4,18 @@
 
 namespace heft::kernels {
 
-namespace {
-
 using formats::GgmlType;
 
-size_t scalar_act_bytes(GgmlType type, int64_t k) {
+size_t detail::scalar_act_bytes(GgmlType type, int64_t k) {
   const size_t b = *formats::row_bytes(vec_dot_type(type), static_cast<uint64_t>(k));
   return (b + 63) / 64 * 64;
 }
 
-void scalar_quantize(GgmlType type, const float* x, uint8_t* dst, int64_t k) {
+void detail::scalar_quantize(GgmlType type, const float* x, uint8_t* dst, int64_t k) {
   quantize_activations(vec_dot_type(type), x, dst, k);
 }
+
+namespace {
 
 void scalar_run(const GemmArgs& a) {
   auto dot = a.batch ? vec_dot_batch : vec_dot;
@@ -28,7 +28,7 @@ void scalar_run(const GemmArgs& a) {
 }  // namespace
 
 const Gemm& detail::gemm_scalar() {
-  static const Gemm g{scalar_act_bytes, scalar_quantize, scalar_run, SimdTarget::Scalar};
+  static const Gemm g{detail::scalar_act_bytes, detail::scalar_quantize, scalar_run, SimdTarget::Scalar};
   return g;
 }
 
@@ -36,6 +36,7 @@ const Gemm& gemm_for(GgmlType type, SimdTarget target) {
   if (target != SimdTarget::Scalar) {
     if (const Gemm* g = detail::gemm_x86_legacy(type, target)) return *g;
     if (const Gemm* g = detail::gemm_x86_kquants(type, target)) return *g;
+    if (const Gemm* g = detail::gemm_x86_float(type, target)) return *g;
   }
   return detail::gemm_scalar();
 }

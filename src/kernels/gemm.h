@@ -50,7 +50,11 @@ const Gemm& gemm_for(formats::GgmlType type, SimdTarget target = simd_target());
 namespace detail {
 const Gemm* gemm_x86_legacy(formats::GgmlType type, SimdTarget target);
 const Gemm* gemm_x86_kquants(formats::GgmlType type, SimdTarget target);
+const Gemm* gemm_x86_float(formats::GgmlType type, SimdTarget target);  // F32, F16, BF16 (x86/float_ops.cpp)
 const Gemm& gemm_scalar();
+// The scalar activation rows (ggml's vec_dot_type formats), also used by kernels that read them.
+size_t scalar_act_bytes(formats::GgmlType type, int64_t k);
+void scalar_quantize(formats::GgmlType type, const float* x, uint8_t* dst, int64_t k);
 }  // namespace detail
 
 }  // namespace heft::kernels

@@ -75,6 +75,12 @@ struct F16Load {
   float y(int64_t i) const { return fp16_to_fp32(load_u16(b, i)); }
 };
 
+struct BF16Load {
+  const uint16_t *a, *b;
+  float x(int64_t i) const { return bf16_to_fp32(load_u16(a, i)); }
+  float y(int64_t i) const { return bf16_to_fp32(load_u16(b, i)); }
+};
+
 }  // namespace
 
 float dot_f32(const float* x, const float* y, int64_t n) {
@@ -100,6 +106,14 @@ float dot_f16(const uint16_t* x, const uint16_t* y, int64_t n) {
 }
 
 float dot_f16_batch(const uint16_t* x, const uint16_t* y, int64_t n) { return lanes16(n, F16Load{x, y}); }
+
+float dot_bf16(const uint16_t* x, const uint16_t* y, int64_t n) {
+  const BF16Load load{x, y};
+  const int64_t n16 = n & ~int64_t{15};
+  float sum = n16 > 0 ? lanes16(n16, load) : 0.0f;
+  for (int64_t i = n16; i < n; ++i) sum = std::fma(load.x(i), load.y(i), sum);
+  return sum;
+}
 
 float expf(float x) {
   const float r = 0x1.8p23f;

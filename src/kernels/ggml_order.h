@@ -24,6 +24,11 @@ float dot_f16(const uint16_t* x, const uint16_t* y, int64_t n);
 // tinyBLAS<16> F16 (prompt batches); needs n % 16 == 0.
 float dot_f16_batch(const uint16_t* x, const uint16_t* y, int64_t n);
 
+// BF16 rows in heft's own order: 16 float lanes of fused multiply-adds over
+// whole groups of 16, reduce_add16, then the rest fused in order. (ggml's
+// AVX512-BF16 kernel uses vdpbf16ps, whose internal rounding is not mirrored.)
+float dot_bf16(const uint16_t* x, const uint16_t* y, int64_t n);
+
 // ggml_v_expf (AVX-512 variant) for one value, and ggml_v_silu built on it.
 float expf(float x);
 float silu(float x);

@@ -2,10 +2,11 @@
 // the paired format (vec_dot_type). Quantized types: exact integer sums inside
 // each block (or super-block), then one float scaling per block, accumulated
 // in float in block order, with the association of ggml's generic kernels
-// (ggml-cpu/quants.c). Float types: float products accumulated in double, as
-// ggml's scalar ggml_vec_dot_f16/f32 do. ggml's SIMD kernels sum in other
-// orders, so they agree with these to rounding, not bit for bit; heft's own
-// SIMD kernels are held to these within stated tolerances.
+// (ggml-cpu/quants.c), or ggml's x86 lane order where noted. Float types: F32
+// and F16 in ggml's AVX-512 order, BF16 in 16 float lanes (ggml_order.h).
+// Where ggml's SIMD kernels sum in other orders results agree to rounding;
+// heft's own SIMD kernels are held to these within stated tolerances, or bit
+// for bit where they keep the same order.
 #include <cmath>
 #include <cstring>
 
@@ -20,12 +21,6 @@ namespace heft::kernels {
 
 namespace {
 
-uint16_t load_u16(const void* p, int64_t i) {
-  uint16_t v;
-  std::memcpy(&v, static_cast<const uint8_t*>(p) + 2 * i, sizeof v);
-  return v;
-}
-
 uint32_t load_qh(const uint8_t* qh) {
   return uint32_t{qh[0]} | uint32_t{qh[1]} << 8 | uint32_t{qh[2]} << 16 | uint32_t{qh[3]} << 24;
 }
@@ -34,7 +29,7 @@ uint32_t load_qh(const uint8_t* qh) {
 
 // ---------------------------------------------------------------- float types
 
-// F32 and F16 follow ggml's AVX-512 summation order (kernels/ggml_order.h).
+// F32 and F16 follow ggml's AVX-512 summation order, BF16 heft's 16-lane order (kernels/ggml_order.h).
 float vec_dot_f32(int64_t n, const void* w, const void* x) {
   return ggml_order::dot_f32(static_cast<const float*>(w), static_cast<const float*>(x), n);
 }
@@ -54,9 +49,7 @@ float vec_dot_f16_batch(int64_t n, const void* w, const void* x) {
 }
 
 float vec_dot_bf16(int64_t n, const void* w, const void* x) {
-  double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(bf16_to_fp32(load_u16(w, i)) * bf16_to_fp32(load_u16(x, i)));
-  return static_cast<float>(sum);
+  return ggml_order::dot_bf16(static_cast<const uint16_t*>(w), static_cast<const uint16_t*>(x), n);
 }
 
 // ---------------------------------------------------------------- legacy × Q8_0 / Q8_1

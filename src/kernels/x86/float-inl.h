@@ -11,6 +11,10 @@ struct V16 {
   static V16 set1(float x) { return {_mm512_set1_ps(x)}; }
   static V16 load(const float* p) { return {_mm512_loadu_ps(p)}; }
   static V16 load_f16(const uint16_t* p) { return {_mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)))}; }
+  static V16 load_bf16(const uint16_t* p) {
+    const __m512i u = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return {_mm512_castsi512_ps(_mm512_slli_epi32(u, 16))};
+  }
   void store(float* p) const { _mm512_storeu_ps(p, v); }
   __m256 half_sum() const {  // t3[i] = a[i + 8] + a[i]
     return _mm256_add_ps(_mm512_extractf32x8_ps(v, 1), _mm512_castps512_ps256(v));
@@ -28,6 +32,11 @@ struct V16 {
   static V16 load_f16(const uint16_t* p) {
     return {_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))),
             _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 8)))};
+  }
+  static V16 load_bf16(const uint16_t* p) {
+    const __m256i lo = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    const __m256i hi = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 8)));
+    return {_mm256_castsi256_ps(_mm256_slli_epi32(lo, 16)), _mm256_castsi256_ps(_mm256_slli_epi32(hi, 16))};
   }
   void store(float* p) const {
     _mm256_storeu_ps(p, lo);
@@ -106,6 +115,10 @@ struct LoadF32 {
 struct LoadF16 {
   const uint16_t* p;
   V16 operator()(int64_t i) const { return V16::load_f16(p + i); }
+};
+struct LoadBF16 {
+  const uint16_t* p;
+  V16 operator()(int64_t i) const { return V16::load_bf16(p + i); }
 };
 
 // ggml's blocked64 (4 x 16 lanes per 64 elements) over np elements, a multiple of 64.

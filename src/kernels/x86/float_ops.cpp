@@ -1,6 +1,9 @@
-// Attention head and SwiGLU (float-inl.h) compiled for AVX2 and AVX-512
+// Attention head and SwiGLU (float-inl.h) and the F32/F16/BF16 matrix kernels
+// (gemm_float-inl.h) compiled for AVX2 and AVX-512
 // (one source per instruction set, as gemm_legacy.cpp explains).
 #include "kernels/float_ops.h"
+
+#include "kernels/gemm.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -17,6 +20,7 @@
 // conversions) when they are inlined here; the values are fully defined.
 #if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 namespace heft::kernels {
@@ -25,6 +29,7 @@ HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt")
 namespace avx2 {
 #define HEFT_AVX512 0
 #include "kernels/x86/float-inl.h"
+#include "kernels/x86/gemm_float-inl.h"
 #undef HEFT_AVX512
 }  // namespace avx2
 HEFT_TARGET_END
@@ -33,6 +38,7 @@ HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq
 namespace avx512 {
 #define HEFT_AVX512 1
 #include "kernels/x86/float-inl.h"
+#include "kernels/x86/gemm_float-inl.h"
 #undef HEFT_AVX512
 }  // namespace avx512
 HEFT_TARGET_END
@@ -46,12 +52,22 @@ detail::FloatOps detail::float_ops_x86(SimdTarget target) {
   }
 }
 
+const Gemm* detail::gemm_x86_float(formats::GgmlType type, SimdTarget target) {
+  switch (target) {
+    case SimdTarget::Avx2: return avx2::float_gemm<SimdTarget::Avx2>(type);
+    case SimdTarget::Avx512: return avx512::float_gemm<SimdTarget::Avx512>(type);
+    case SimdTarget::Avx512Vnni: return avx512::float_gemm<SimdTarget::Avx512Vnni>(type);
+    default: return nullptr;
+  }
+}
+
 }  // namespace heft::kernels
 
 #else
 
 namespace heft::kernels {
 detail::FloatOps detail::float_ops_x86(SimdTarget) { return {}; }
+const Gemm* detail::gemm_x86_float(formats::GgmlType, SimdTarget) { return nullptr; }
 }  // namespace heft::kernels
 
 #endif
