@@ -1,4 +1,4 @@
-// k-quants (Q4_K, Q6_K) times Q8_K activations, for one x86 target (included
+// k-quants (Q4_K, Q5_K, Q6_K) times Q8_K activations, for one x86 target (included
 // by gemm_kquants.cpp under that target's pragma). Integer sums per
 // sub-block are exact and scaled by the sub-block scales in integers
 // (maddubs, then a multiply-add with the scales); each super-block adds
@@ -37,8 +37,18 @@ static Q8KRows q8k_row(const GemmArgs& a, int64_t t, const x86::Q8KLayout& L) {
 // permutation broadcasts a 16-bit scale.
 static __m256i dup16(__m256i v32) { return _mm256_or_si256(_mm256_and_si256(v32, _mm256_set1_epi32(0xffff)), _mm256_slli_epi32(v32, 16)); }
 
-template <int R, int T>
-static void q4k_tile(const GemmArgs& a, int64_t r, int64_t t) {
+// Bit `bit` of every byte moved to bit 4 (value 16), other bits cleared. 16-bit
+// shifts by at most 4 never carry a neighbouring byte's bit into bit 4.
+static inline __m256i bit_to_16(__m256i v, int bit) {
+  const __m256i moved = bit <= 4 ? _mm256_slli_epi16(v, 4 - bit) : _mm256_srli_epi16(v, bit - 4);
+  return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
+}
+
+// Q4_K, and Q5_K (kFifthBit: the same scales and nibbles, plus one bit per
+// weight in qh, so quants 0..31; maddubs pairs stay below 2 * 31 * 128).
+template <bool kFifthBit, int R, int T>
+static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
+  constexpr size_t kBlockBytes = kFifthBit ? 176 : 144, kQs = kFifthBit ? 48 : 16;
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[R];
@@ -59,7 +69,7 @@ static void q4k_tile(const GemmArgs& a, int64_t r, int64_t t) {
     float dw[R], dmin[R];
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
-      blk[i] = wr[i] + static_cast<size_t>(b) * 144;
+      blk[i] = wr[i] + static_cast<size_t>(b) * kBlockBytes;
       dw[i] = fp16_scalar(blk[i]);
       dmin[i] = fp16_scalar(blk[i] + 2);
       // Six-bit scales and mins (get_scale_min_k4) rearranged to bytes sc0..7, m0..7.
@@ -85,9 +95,14 @@ static void q4k_tile(const GemmArgs& a, int64_t r, int64_t t) {
       __m256i lo[R], hi[R], slo[R], shi[R];
       #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
-        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 16 + 32 * p));
+        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + kQs + 32 * p));
         lo[i] = _mm256_and_si256(q, m4);                         // weights 64p .. 64p+31
         hi[i] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);   // weights 64p+32 .. 64p+63
+        if constexpr (kFifthBit) {  // bit 2p of qh[l] for weight 64p + l, bit 2p+1 for 64p+32+l
+          const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 16));
+          lo[i] = _mm256_or_si256(lo[i], bit_to_16(qh, 2 * p));
+          hi[i] = _mm256_or_si256(hi[i], bit_to_16(qh, 2 * p + 1));
+        }
         slo[i] = _mm256_permutevar8x32_epi32(sc32[i], _mm256_set1_epi32(2 * p));
         shi[i] = _mm256_permutevar8x32_epi32(sc32[i], _mm256_set1_epi32(2 * p + 1));
       }
@@ -199,13 +214,16 @@ static void q6k_tile(const GemmArgs& a, int64_t r, int64_t t) {
     for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
 }
 
-static void q4k_run(const GemmArgs& a) {
+template <bool kFifthBit>
+static void q45k_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
   if (a.n == 1) {
-    run_tiles<2, 1>(a, 1, q4k_tile<2, 1>, q4k_tile<1, 1>, q4k_tile<2, 1>, q4k_tile<1, 1>);
+    run_tiles<2, 1>(a, 1, q45k_tile<kFifthBit, 2, 1>, q45k_tile<kFifthBit, 1, 1>, q45k_tile<kFifthBit, 2, 1>,
+                    q45k_tile<kFifthBit, 1, 1>);
     return;
   }
-  run_tiles<kR, kT>(a, 64, q4k_tile<kR, kT>, q4k_tile<1, kT>, q4k_tile<kR, 1>, q4k_tile<1, 1>);
+  run_tiles<kR, kT>(a, 64, q45k_tile<kFifthBit, kR, kT>, q45k_tile<kFifthBit, 1, kT>, q45k_tile<kFifthBit, kR, 1>,
+                    q45k_tile<kFifthBit, 1, 1>);
 }
 
 static void q6k_run(const GemmArgs& a) {
@@ -218,10 +236,12 @@ static void q6k_run(const GemmArgs& a) {
 }
 
 const Gemm* kquant_gemm(formats::GgmlType type) {
-  static const Gemm q4_k{q8k_act_bytes, quantize_q8k, q4k_run, kTarget};
+  static const Gemm q4_k{q8k_act_bytes, quantize_q8k, q45k_run<false>, kTarget};
+  static const Gemm q5_k{q8k_act_bytes, quantize_q8k, q45k_run<true>, kTarget};
   static const Gemm q6_k{q8k_act_bytes, quantize_q8k, q6k_run, kTarget};
   switch (type) {
     case formats::GgmlType::Q4_K: return &q4_k;
+    case formats::GgmlType::Q5_K: return &q5_k;
     case formats::GgmlType::Q6_K: return &q6_k;
     default: return nullptr;
   }

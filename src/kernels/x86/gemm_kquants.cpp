@@ -1,4 +1,4 @@
-// Q4_K / Q6_K kernels (gemm_kquants-inl.h), compiled for AVX2,
+// Q4_K / Q5_K / Q6_K kernels (gemm_kquants-inl.h), compiled for AVX2,
 // AVX-512 and AVX-512 VNNI, as gemm_legacy.cpp.
 #include "kernels/gemm.h"
 
