@@ -10,22 +10,23 @@ namespace heft::kernels::x86 {
 
 inline size_t align64(size_t n) { return (n + 63) & ~size_t{63}; }
 
-// Q8_0 (for Q4_0, Q5_0, Q8_0 weights), k elements, k / 32 blocks:
+// Q8_0 and Q8_1 (for Q4_0, Q5_0, Q8_0 and Q4_1, Q5_1 weights), k elements, k / 32 blocks:
 //   qs   (k) int8 quants                                   at 0
 //   d    (k / 32) float: fp16_to_fp32 of the block's fp16 scale   at d
 //   bias (k / 4) int32: -zero_point * (sum of 4 quants)    at bias
 //   bsum (k / 32) int32: -zero_point * (sum of the block)  at bsum
+//   s    (k / 32) float: Q8_1's fp16 s = d * (sum of the block), widened  at s
 // The weight type's zero point (8, 16, 128) folds into the bias, so an
 // unsigned-times-signed dot (vpdpbusd) of the stored quants plus the bias is
 // the exact integer dot of the signed values.
 struct Q8Layout {
-  size_t d, bias, bsum, bytes;
+  size_t d, bias, bsum, s, bytes;
 };
 inline Q8Layout q8_layout(int64_t k) {
   const size_t qs = align64(static_cast<size_t>(k));
   const size_t d = align64(static_cast<size_t>(k / 32) * 4);
   const size_t bias = align64(static_cast<size_t>(k));
-  return {qs, qs + d, qs + d + bias, qs + d + bias + d};
+  return {qs, qs + d, qs + d + bias, qs + d + bias + d, qs + d + bias + d + d};
 }
 
 // Q8_K (for the k-quants), k elements, k / 256 super-blocks:

@@ -1,53 +1,80 @@
-// Legacy block types (Q4_0, Q5_0, Q8_0) times Q8_0 activations, for one x86
-// target (included by gemm_legacy.cpp under that target's pragma).
+// Legacy block types (Q4_0, Q5_0, Q8_0 with Q8_0 activations; Q4_1, Q5_1 with
+// Q8_1) for one x86 target (included by gemm_legacy.cpp per target).
 //
 // Every (row, token) output keeps ggml's x86 lane structure: 8 float lanes,
 // lane l accumulating, block by block, fma(d_w * d_x, (integer sum of products
-// 4l .. 4l+3), lane), then hsum_float_8. For Q8_0 and Q5_0 this is the
-// reference order (vec_dot_ref.cpp), so results are bit-identical; Q4_0's
+// 4l .. 4l+3), lane), then hsum_float_8 (Q4_1/Q5_1: plus the min terms
+// m_w * s_x, summed in block order on the side). For Q8_0, Q5_0, Q4_1 and
+// Q5_1 this is the reference order (vec_dot_ref.cpp), so results are
+// bit-identical; Q4_0's
 // reference sums whole blocks (legacy_tile8 below), so decode differs from it
 // by rounding only.
 //
 // Tiles of R rows x T tokens share each unpacked weight block across T tokens
 // and each activation block across R rows.
 
+// Weight blocks: kBytes per block, fp16 d at 0 (and fp16 m at 2 when kHasMin);
+// load() gives the 32 stored quants, unsigned, in weight order.
+static inline __m256i unpack_nibbles(const uint8_t* qs) {
+  const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+  return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0f));
+}
+
+// Bit j of the 32-bit little-endian qh as 0x10 in byte j.
+static inline __m256i fifth_bits(const uint8_t* qh_ptr) {
+  uint32_t qh;
+  std::memcpy(&qh, qh_ptr, 4);
+#if HEFT_AVX512
+  return _mm256_maskz_set1_epi8(static_cast<__mmask32>(qh), 0x10);
+#else
+  // Spread bit j of qh to byte j: byte j of the broadcast word, or-ed with all bits but j's, is 0xff iff set.
+  const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
+  __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(qh)), shuf);
+  bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
+  return _mm256_and_si256(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1)), _mm256_set1_epi8(0x10));
+#endif
+}
+
 struct WQ4_0 {
+  static constexpr bool kHasMin = false;
   static constexpr size_t kBytes = 18;
   static constexpr int kZero = 8;
   static constexpr bool kSigned = false;
   // ggml's (repacked) x86 Q4_0 kernels sum whole blocks: legacy_tile8's order.
   static constexpr bool kWholeBlockSums = true;
-  static __m256i load(const uint8_t* b) {  // 32 quants 0..15 in weight order
-    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 2));
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0f));
-  }
+  static __m256i load(const uint8_t* b) { return unpack_nibbles(b + 2); }  // 0..15
+};
+
+struct WQ4_1 {
+  static constexpr bool kHasMin = true;
+  static constexpr size_t kBytes = 20;
+  static constexpr int kZero = 0;
+  static constexpr bool kSigned = false;
+  static constexpr bool kWholeBlockSums = false;  // ggml's x86 Q4_1: eight lanes per block
+  static __m256i load(const uint8_t* b) { return unpack_nibbles(b + 4); }  // 0..15
+};
+
+struct WQ5_1 {
+  static constexpr bool kHasMin = true;
+  static constexpr size_t kBytes = 24;
+  static constexpr int kZero = 0;
+  static constexpr bool kSigned = false;
+  static constexpr bool kWholeBlockSums = false;
+  static __m256i load(const uint8_t* b) { return _mm256_or_si256(unpack_nibbles(b + 8), fifth_bits(b + 4)); }  // 0..31
 };
 
 struct WQ5_0 {
+  static constexpr bool kHasMin = false;
   static constexpr size_t kBytes = 22;
   static constexpr int kZero = 16;
   static constexpr bool kSigned = false;
   // ggml's x86 Q5_0 kernels keep eight lanes per block: legacy_tile's order.
   static constexpr bool kWholeBlockSums = false;
-  static __m256i load(const uint8_t* b) {  // 32 quants 0..31
-    uint32_t qh;
-    std::memcpy(&qh, b + 2, 4);
-    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 6));
-    const __m256i lo = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(q, 4), q), _mm256_set1_epi8(0x0f));
-#if HEFT_AVX512
-    const __m256i hi = _mm256_maskz_set1_epi8(static_cast<__mmask32>(qh), 0x10);
-#else
-    // Spread bit j of qh to byte j: byte j of the broadcast word, or-ed with all bits but j's, is 0xff iff set.
-    const __m256i shuf = _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0);
-    __m256i bytes = _mm256_shuffle_epi8(_mm256_set1_epi32(static_cast<int>(qh)), shuf);
-    bytes = _mm256_or_si256(bytes, _mm256_set1_epi64x(0x7fbfdfeff7fbfdfe));
-    const __m256i hi = _mm256_and_si256(_mm256_cmpeq_epi8(bytes, _mm256_set1_epi64x(-1)), _mm256_set1_epi8(0x10));
-#endif
-    return _mm256_or_si256(lo, hi);
-  }
+  static __m256i load(const uint8_t* b) { return _mm256_or_si256(unpack_nibbles(b + 6), fifth_bits(b + 2)); }  // 0..31
 };
 
 struct WQ8_0 {
+  static constexpr bool kHasMin = false;
   static constexpr size_t kBytes = 34;
   static constexpr int kZero = 128;
   static constexpr bool kSigned = true;
@@ -69,6 +96,7 @@ static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero) {
   auto* d = reinterpret_cast<float*>(dst + L.d);
   auto* bias = reinterpret_cast<int32_t*>(dst + L.bias);
   auto* bsum = reinterpret_cast<int32_t*>(dst + L.bsum);
+  auto* sx = reinterpret_cast<float*>(dst + L.s);
   for (int64_t b = 0; b < k / 32; ++b) {
     const float* xb = x + 32 * b;
     __m256 v[4];
@@ -92,7 +120,9 @@ static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero) {
     __m256i s = _mm256_hadd_epi32(s01, s23);  // groups g0 g2 g4 g6 | g1 g3 g5 g7
     s = _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(bias + 8 * b), _mm256_mullo_epi32(s, _mm256_set1_epi32(-zero)));
-    bsum[b] = -zero * hsum_i32_8(s);
+    const int32_t sum = hsum_i32_8(s);
+    bsum[b] = -zero * sum;
+    sx[b] = fp16_to_fp32(fp32_to_fp16(maxs / 127.f * static_cast<float>(sum)));  // Q8_1's s, from the fp32 d
     __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
     p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + 32 * b), p);
@@ -109,18 +139,21 @@ static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
   const int8_t* xq[T];
   const float* xd[T];
   const int32_t* xb[T];
+  const float* xs[T];
   #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) {
     const uint8_t* row = a.x + static_cast<size_t>(t + j) * a.x_stride;
     xq[j] = reinterpret_cast<const int8_t*>(row);
     xd[j] = reinterpret_cast<const float*>(row + L.d);
     xb[j] = reinterpret_cast<const int32_t*>(row + L.bias);
+    xs[j] = reinterpret_cast<const float*>(row + L.s);
   }
   __m256 acc[R][T];
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
+  float summs[R][T] = {};  // Q4_1/Q5_1: the min terms, in block order
   for (int64_t b = 0; b < nb; ++b) {
     __m256i wv[R];
     __m256 dw[R];
@@ -129,6 +162,11 @@ static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
       const uint8_t* blk = wr[i] + static_cast<size_t>(b) * W::kBytes;
       wv[i] = W::load(blk);
       dw[i] = fp16_splat(blk);
+      if constexpr (W::kHasMin) {
+        const float m = fp16_scalar(blk + 2);
+        #pragma GCC unroll 16
+        for (int j = 0; j < T; ++j) summs[i][j] = std::fma(m, xs[j][b], summs[i][j]);
+      }
     }
     #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) {
@@ -153,7 +191,7 @@ static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
+    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = W::kHasMin ? hsum8(acc[i][j]) + summs[i][j] : hsum8(acc[i][j]);
 }
 
 // Prompt batches of Q4_0, whose ggml order is whole-block sums: 8 rows
@@ -284,10 +322,14 @@ const Gemm* legacy_gemm(formats::GgmlType type) {
   static const Gemm q4_0{legacy_act_bytes, legacy_quantize<WQ4_0>, legacy_run<WQ4_0>, kTarget};
   static const Gemm q5_0{legacy_act_bytes, legacy_quantize<WQ5_0>, legacy_run<WQ5_0>, kTarget};
   static const Gemm q8_0{legacy_act_bytes, legacy_quantize<WQ8_0>, legacy_run<WQ8_0>, kTarget};
+  static const Gemm q4_1{legacy_act_bytes, legacy_quantize<WQ4_1>, legacy_run<WQ4_1>, kTarget};
+  static const Gemm q5_1{legacy_act_bytes, legacy_quantize<WQ5_1>, legacy_run<WQ5_1>, kTarget};
   switch (type) {
     case formats::GgmlType::Q4_0: return &q4_0;
     case formats::GgmlType::Q5_0: return &q5_0;
     case formats::GgmlType::Q8_0: return &q8_0;
+    case formats::GgmlType::Q4_1: return &q4_1;
+    case formats::GgmlType::Q5_1: return &q5_1;
     default: return nullptr;
   }
 }
