@@ -154,7 +154,7 @@ TEST(Gemm, OutputsDoNotDependOnTheSplit) {
 TEST(Gemm, KernelsExistForTheDecodeTypes) {
   for (SimdTarget target : kernels::simd_supported()) {
     if (target == SimdTarget::Scalar) continue;
-    for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::Q5_K, GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::F32, GgmlType::F16, GgmlType::BF16})
+    for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::Q5_K, GgmlType::Q3_K, GgmlType::Q2_K, GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::F32, GgmlType::F16, GgmlType::BF16})
       EXPECT_EQ(kernels::gemm_for(type, target).target, target) << name(target, type);
   }
 }

@@ -1,4 +1,4 @@
-// k-quants (Q4_K, Q5_K, Q6_K) times Q8_K activations, for one x86 target (included
+// k-quants (Q2_K .. Q6_K) times Q8_K activations, for one x86 target (included
 // by gemm_kquants.cpp under that target's pragma). Integer sums per
 // sub-block are exact and scaled by the sub-block scales in integers
 // (maddubs, then a multiply-add with the scales); each super-block adds
@@ -136,8 +136,72 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
     for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
 }
 
-template <int R, int T>
-static void q6k_tile(const GemmArgs& a, int64_t r, int64_t t) {
+// Formats with 16 sub-blocks of 16 weights and int8 sub-block scales (Q6_K,
+// Q3_K, Q2_K). Weight 128h + 32kk + l (h 0..1, kk 0..3, l < 32) belongs to
+// sub-block 8h + 2kk (l < 16) or 8h + 2kk + 1. quants(blk, h, kk) gives its 32
+// stored quants unsigned (value + 2^kOffsetShift); scales() the 16 scales as int8;
+// Q2_K also has 4-bit mins, subtracted as dmin * sum(min * group sum).
+struct FQ6_K {
+  static constexpr size_t kBytes = 210;
+  static constexpr int kOffsetShift = 5;  // stored quants are value + 32
+  static constexpr bool kHasMin = false;
+  static float d(const uint8_t* b) { return fp16_scalar(b + 208); }
+  static __m128i scales(const uint8_t* b) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 192)); }
+  // Low nibble of ql[64h + 32(kk&1) + l] (high nibble for kk >= 2), top bits 2kk..2kk+1 of qh[32h + l].
+  static __m256i quants(const uint8_t* b, int h, int kk) {
+    const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
+    const __m256i ql = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 64 * h + 32 * (kk & 1)));
+    const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 128 + 32 * h));
+    const __m256i lo = _mm256_and_si256(kk < 2 ? ql : _mm256_srli_epi16(ql, 4), m4);
+    return _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * kk), m2), 4));
+  }
+};
+
+// Bits 2kk..2kk+1 of q[32h + l].
+static inline __m256i two_bits(const uint8_t* q, int h, int kk) {
+  const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + 32 * h));
+  return _mm256_and_si256(_mm256_srli_epi16(v, 2 * kk), _mm256_set1_epi8(0x03));
+}
+
+struct FQ3_K {
+  static constexpr size_t kBytes = 110;
+  static constexpr int kOffsetShift = 2;  // value + 4
+  static constexpr bool kHasMin = false;
+  static float d(const uint8_t* b) { return fp16_scalar(b + 108); }
+  static __m128i scales(const uint8_t* b) {  // 6-bit, biased by 32 (ggml's kmask unpacking)
+    uint32_t aux[4];
+    std::memcpy(aux, b + 96, 12);
+    const uint32_t tmp = aux[2], k1 = 0x03030303, k2 = 0x0f0f0f0f;
+    aux[2] = ((aux[0] >> 4) & k2) | (((tmp >> 4) & k1) << 4);
+    aux[3] = ((aux[1] >> 4) & k2) | (((tmp >> 6) & k1) << 4);
+    aux[0] = (aux[0] & k2) | (((tmp >> 0) & k1) << 4);
+    aux[1] = (aux[1] & k2) | (((tmp >> 2) & k1) << 4);
+    const __m128i v = _mm_set_epi32(static_cast<int>(aux[3]), static_cast<int>(aux[2]), static_cast<int>(aux[1]),
+                                    static_cast<int>(aux[0]));
+    return _mm_sub_epi8(v, _mm_set1_epi8(32));
+  }
+  // Two low bits from qs, plus 4 when bit 4h + kk of hmask[l] is set (then the value is the low bits, else -4 + them).
+  static __m256i quants(const uint8_t* b, int h, int kk) {
+    const __m256i hm = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b));
+    const __m256i hbit = _mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + kk), _mm256_set1_epi8(0x01));
+    return _mm256_or_si256(two_bits(b + 32, h, kk), _mm256_slli_epi16(hbit, 2));
+  }
+};
+
+struct FQ2_K {
+  static constexpr size_t kBytes = 84;
+  static constexpr int kOffsetShift = -1;  // stored as they are
+  static constexpr bool kHasMin = true;
+  static float d(const uint8_t* b) { return fp16_scalar(b + 80); }
+  static float dmin(const uint8_t* b) { return fp16_scalar(b + 82); }
+  static __m128i raw(const uint8_t* b) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(b)); }
+  static __m128i scales(const uint8_t* b) { return _mm_and_si128(raw(b), _mm_set1_epi8(0x0f)); }
+  static __m128i mins(const uint8_t* b) { return _mm_and_si128(_mm_srli_epi16(raw(b), 4), _mm_set1_epi8(0x0f)); }
+  static __m256i quants(const uint8_t* b, int h, int kk) { return two_bits(b + 16, h, kk); }
+};
+
+template <class F, int R, int T>
+static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[R];
@@ -151,19 +215,22 @@ static void q6k_tile(const GemmArgs& a, int64_t r, int64_t t) {
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
-  const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk[R];
-    __m256i s32[R][2], sc16[R];
-    float dw[R];
+    __m256i s32[R][2], sc16[R], mn16[R];
+    float dw[R], dmin[R];
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
-      blk[i] = wr[i] + static_cast<size_t>(b) * 210;
-      dw[i] = fp16_scalar(blk[i] + 208);
-      const __m128i s8 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk[i] + 192));
+      blk[i] = wr[i] + static_cast<size_t>(b) * F::kBytes;
+      dw[i] = F::d(blk[i]);
+      const __m128i s8 = F::scales(blk[i]);
       sc16[i] = _mm256_cvtepi8_epi16(s8);
       s32[i][0] = dup16(_mm256_cvtepi8_epi32(s8));
       s32[i][1] = dup16(_mm256_cvtepi8_epi32(_mm_srli_si128(s8, 8)));
+      if constexpr (F::kHasMin) {
+        dmin[i] = F::dmin(blk[i]);
+        mn16[i] = _mm256_cvtepi8_epi16(F::mins(blk[i]));
+      }
     }
     __m256i isum[R][T];
     #pragma GCC unroll 16
@@ -174,17 +241,11 @@ static void q6k_tile(const GemmArgs& a, int64_t r, int64_t t) {
     for (int h = 0; h < 2; ++h) {
       #pragma GCC unroll 16
       for (int kk = 0; kk < 4; ++kk) {
-        // Weights 128h + 32kk + l: low nibble of ql[64h + 32(kk&1) + l] (high nibble for kk >= 2),
-        // top bits 2kk..2kk+1 of qh[32h + l]; sub-blocks 8h + 2kk (l < 16) and 8h + 2kk + 1.
         const __m256i idx = _mm256_setr_epi32(2 * kk, 2 * kk, 2 * kk, 2 * kk, 2 * kk + 1, 2 * kk + 1, 2 * kk + 1, 2 * kk + 1);
         __m256i q[R], sv[R];
         #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) {
-          const __m256i ql = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 64 * h + 32 * (kk & 1)));
-          const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 128 + 32 * h));
-          const __m256i lo = _mm256_and_si256(kk < 2 ? ql : _mm256_srli_epi16(ql, 4), m4);
-          const __m256i hi = _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * kk), m2), 4);
-          q[i] = _mm256_or_si256(lo, hi);
+          q[i] = F::quants(blk[i], h, kk);
           sv[i] = _mm256_permutevar8x32_epi32(s32[i][h], idx);
         }
         #pragma GCC unroll 16
@@ -201,10 +262,14 @@ static void q6k_tile(const GemmArgs& a, int64_t r, int64_t t) {
       const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].bsums + 16 * b));
       #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
-        // The stored quants are q + 32: subtract 32 * sum(scale * group sum).
-        const __m256i corr = _mm256_slli_epi32(_mm256_madd_epi16(bs, sc16[i]), 5);
-        const __m256i s = _mm256_sub_epi32(isum[i][j], corr);
+        __m256i s = isum[i][j];
+        if constexpr (F::kOffsetShift >= 0)  // subtract offset * sum(scale * group sum)
+          s = _mm256_sub_epi32(s, _mm256_slli_epi32(_mm256_madd_epi16(bs, sc16[i]), F::kOffsetShift));
         acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(s), acc[i][j]);
+        if constexpr (F::kHasMin) {
+          const __m256i msum = _mm256_madd_epi16(bs, mn16[i]);
+          acc[i][j] = _mm256_fnmadd_ps(_mm256_set1_ps(dmin[i] * dx), _mm256_cvtepi32_ps(msum), acc[i][j]);
+        }
       }
     }
   }
@@ -226,23 +291,28 @@ static void q45k_run(const GemmArgs& a) {
                     q45k_tile<kFifthBit, 1, 1>);
 }
 
-static void q6k_run(const GemmArgs& a) {
+template <class F>
+static void q16_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
   if (a.n == 1) {
-    run_tiles<2, 1>(a, 1, q6k_tile<2, 1>, q6k_tile<1, 1>, q6k_tile<2, 1>, q6k_tile<1, 1>);
+    run_tiles<2, 1>(a, 1, q16_tile<F, 2, 1>, q16_tile<F, 1, 1>, q16_tile<F, 2, 1>, q16_tile<F, 1, 1>);
     return;
   }
-  run_tiles<kR, kT>(a, 64, q6k_tile<kR, kT>, q6k_tile<1, kT>, q6k_tile<kR, 1>, q6k_tile<1, 1>);
+  run_tiles<kR, kT>(a, 64, q16_tile<F, kR, kT>, q16_tile<F, 1, kT>, q16_tile<F, kR, 1>, q16_tile<F, 1, 1>);
 }
 
 const Gemm* kquant_gemm(formats::GgmlType type) {
   static const Gemm q4_k{q8k_act_bytes, quantize_q8k, q45k_run<false>, kTarget};
   static const Gemm q5_k{q8k_act_bytes, quantize_q8k, q45k_run<true>, kTarget};
-  static const Gemm q6_k{q8k_act_bytes, quantize_q8k, q6k_run, kTarget};
+  static const Gemm q6_k{q8k_act_bytes, quantize_q8k, q16_run<FQ6_K>, kTarget};
+  static const Gemm q3_k{q8k_act_bytes, quantize_q8k, q16_run<FQ3_K>, kTarget};
+  static const Gemm q2_k{q8k_act_bytes, quantize_q8k, q16_run<FQ2_K>, kTarget};
   switch (type) {
     case formats::GgmlType::Q4_K: return &q4_k;
     case formats::GgmlType::Q5_K: return &q5_k;
     case formats::GgmlType::Q6_K: return &q6_k;
+    case formats::GgmlType::Q3_K: return &q3_k;
+    case formats::GgmlType::Q2_K: return &q2_k;
     default: return nullptr;
   }
 }
