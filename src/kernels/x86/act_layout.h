@@ -33,13 +33,16 @@ inline Q8Layout q8_layout(int64_t k) {
 //   qs    (k) int8 quants              at 0
 //   d     (k / 256) float scales       at d
 //   bsums (k / 16) int16 group sums    at bsums
+//   pairs (k / 64) int32: the sums of 32 quants of sub-blocks 2q and 2q+1
+//         (Q4_K/Q5_K's, for their mins) as two int16, low and high   at pairs
 struct Q8KLayout {
-  size_t d, bsums, bytes;
+  size_t d, bsums, pairs, bytes;
 };
 inline Q8KLayout q8k_layout(int64_t k) {
   const size_t qs = align64(static_cast<size_t>(k));
   const size_t d = align64(static_cast<size_t>(k / 256) * 4);
-  return {qs, qs + d, qs + d + align64(static_cast<size_t>(k / 16) * 2)};
+  const size_t bsums = align64(static_cast<size_t>(k / 16) * 2);
+  return {qs, qs + d, qs + d + bsums, qs + d + bsums + align64(static_cast<size_t>(k / 64) * 4)};
 }
 
 }  // namespace heft::kernels::x86

@@ -79,3 +79,24 @@ static void run_tiles(const GemmArgs& a, int64_t chunk, Tile tile, Tile1T tile_1
     }
   }
 }
+
+// 8 x 8 transpose of 32-bit groups: g[k] holds dword k of v[0] .. v[7], so that
+// with one row per v[i], lane i of g[k] is bytes 4k .. 4k+3 of row i.
+static inline void transpose8x8_epi32(const __m256i v[8], __m256i g[8]) {
+  const __m256i t0 = _mm256_unpacklo_epi32(v[0], v[1]), t1 = _mm256_unpackhi_epi32(v[0], v[1]);
+  const __m256i t2 = _mm256_unpacklo_epi32(v[2], v[3]), t3 = _mm256_unpackhi_epi32(v[2], v[3]);
+  const __m256i t4 = _mm256_unpacklo_epi32(v[4], v[5]), t5 = _mm256_unpackhi_epi32(v[4], v[5]);
+  const __m256i t6 = _mm256_unpacklo_epi32(v[6], v[7]), t7 = _mm256_unpackhi_epi32(v[6], v[7]);
+  const __m256i u0 = _mm256_unpacklo_epi64(t0, t2), u1 = _mm256_unpackhi_epi64(t0, t2);
+  const __m256i u2 = _mm256_unpacklo_epi64(t1, t3), u3 = _mm256_unpackhi_epi64(t1, t3);
+  const __m256i u4 = _mm256_unpacklo_epi64(t4, t6), u5 = _mm256_unpackhi_epi64(t4, t6);
+  const __m256i u6 = _mm256_unpacklo_epi64(t5, t7), u7 = _mm256_unpackhi_epi64(t5, t7);
+  g[0] = _mm256_permute2x128_si256(u0, u4, 0x20);
+  g[1] = _mm256_permute2x128_si256(u1, u5, 0x20);
+  g[2] = _mm256_permute2x128_si256(u2, u6, 0x20);
+  g[3] = _mm256_permute2x128_si256(u3, u7, 0x20);
+  g[4] = _mm256_permute2x128_si256(u0, u4, 0x31);
+  g[5] = _mm256_permute2x128_si256(u1, u5, 0x31);
+  g[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
+  g[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
+}

@@ -11,12 +11,17 @@ static void quantize_q8k(formats::GgmlType, const float* x, uint8_t* dst, int64_
   const x86::Q8KLayout L = x86::q8k_layout(k);
   auto* d = reinterpret_cast<float*>(dst + L.d);
   auto* bsums = reinterpret_cast<int16_t*>(dst + L.bsums);
+  auto* pairs = reinterpret_cast<uint32_t*>(dst + L.pairs);
   BlockQ8_K blk;
   for (int64_t b = 0; b < k / 256; ++b) {
     quantize_row_q8_K_ref(x + 256 * b, &blk, 256);
     std::memcpy(dst + 256 * b, blk.qs, 256);
     std::memcpy(&d[b], &blk.d, 4);
     std::memcpy(bsums + 16 * b, blk.bsums, 32);
+    for (int q = 0; q < 4; ++q) {
+      const int32_t s0 = blk.bsums[4 * q] + blk.bsums[4 * q + 1], s1 = blk.bsums[4 * q + 2] + blk.bsums[4 * q + 3];
+      pairs[4 * b + q] = (static_cast<uint32_t>(s0) & 0xffff) | static_cast<uint32_t>(s1) << 16;
+    }
   }
 }
 
@@ -26,11 +31,12 @@ struct Q8KRows {
   const int8_t* qs;
   const float* d;
   const int16_t* bsums;
+  const int32_t* pairs;
 };
 static Q8KRows q8k_row(const GemmArgs& a, int64_t t, const x86::Q8KLayout& L) {
   const uint8_t* row = a.x + static_cast<size_t>(t) * a.x_stride;
   return {reinterpret_cast<const int8_t*>(row), reinterpret_cast<const float*>(row + L.d),
-          reinterpret_cast<const int16_t*>(row + L.bsums)};
+          reinterpret_cast<const int16_t*>(row + L.bsums), reinterpret_cast<const int32_t*>(row + L.pairs)};
 }
 
 // Eight 32-bit lanes each holding an int16 value twice, so that a lane
@@ -279,9 +285,145 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
     for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
 }
 
+// Prompt batches of Q4_K/Q5_K on AVX-512: 8 rows per register, as
+// legacy_tile8 does for Q4_0. Per sub-block of 32, each row's quants are
+// transposed in registers (lane i = row r + i) and vpdpbusd of broadcast
+// activation dwords gives the exact sub-block dot of all 8 rows at once; it is
+// scaled in integers (vpmulld by the rows' 6-bit scales), the mins go through
+// the activation's 32-element sums (Q8KLayout::pairs), and the float work is
+// once per 8 rows per super-block; the rows' scales and mins are unpacked once
+// per token chunk (K4Header8).
+// Rows past r_end repeat the last row and are not stored.
+// One super-block's header for 8 rows, unpacked once per row group and token
+// chunk: scales as [sub-block][row], mins of sub-blocks 2q, 2q+1 as two int16.
+struct K4Header8 {
+  alignas(32) int32_t sc[8][8];
+  alignas(32) int32_t mn[4][8];
+  alignas(16) uint16_t d[8], dmin[8];
+};
+
+template <bool kFifthBit>
+static void k4_headers(const GemmArgs& a, int64_t r, int64_t r_end, K4Header8* h) {
+  constexpr size_t kBlockBytes = kFifthBit ? 176 : 144;
+  for (int i = 0; i < 8; ++i) {
+    const uint8_t* row = a.w + static_cast<size_t>(std::min(r + i, r_end - 1)) * a.w_stride;
+    for (int64_t b = 0; b < a.k / 256; ++b) {
+      const uint8_t* blk = row + static_cast<size_t>(b) * kBlockBytes;
+      std::memcpy(&h[b].d[i], blk, 2);
+      std::memcpy(&h[b].dmin[i], blk + 2, 2);
+      uint32_t u[4];  // get_scale_min_k4, rearranged to bytes sc0..7, m0..7
+      std::memcpy(u, blk + 4, 12);
+      u[3] = ((u[2] >> 4) & 0x0f0f0f0f) | (((u[1] >> 6) & 0x03030303) << 4);
+      const uint32_t aux = u[1] & 0x3f3f3f3f;
+      u[1] = (u[2] & 0x0f0f0f0f) | (((u[0] >> 6) & 0x03030303) << 4);
+      u[2] = aux;
+      u[0] &= 0x3f3f3f3f;
+      uint8_t bytes[16];
+      std::memcpy(bytes, u, 16);
+      for (int sb = 0; sb < 8; ++sb) h[b].sc[sb][i] = bytes[sb];
+      for (int q = 0; q < 4; ++q) h[b].mn[q][i] = bytes[8 + 2 * q] | bytes[9 + 2 * q] << 16;
+    }
+  }
+}
+
+template <bool kFifthBit, int T>
+static void q45k_tile8(const GemmArgs& a, int64_t r, int64_t r_end, int64_t t, const K4Header8* hdr) {
+  constexpr size_t kBlockBytes = kFifthBit ? 176 : 144, kQs = kFifthBit ? 48 : 16;
+  const int64_t nb = a.k / 256;
+  const x86::Q8KLayout L = x86::q8k_layout(a.k);
+  const uint8_t* wr[8];
+  for (int i = 0; i < 8; ++i) wr[i] = a.w + static_cast<size_t>(std::min(r + i, r_end - 1)) * a.w_stride;
+  Q8KRows xr[T];
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
+  __m256 acc[T];
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) acc[j] = _mm256_setzero_ps();
+  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  for (int64_t b = 0; b < nb; ++b) {
+    const K4Header8& h = hdr[b];
+    __m256i isum[T];
+    #pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) isum[j] = _mm256_setzero_si256();
+    for (int sb = 0; sb < 8; ++sb) {
+      const int p = sb / 2;
+      __m256i v[8];
+      for (int i = 0; i < 8; ++i) {
+        const uint8_t* blk = wr[i] + static_cast<size_t>(b) * kBlockBytes;
+        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + kQs + 32 * p));
+        v[i] = _mm256_and_si256(sb % 2 ? _mm256_srli_epi16(q, 4) : q, m4);
+        if constexpr (kFifthBit)
+          v[i] = _mm256_or_si256(v[i], bit_to_16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16)), sb));
+      }
+      __m256i g[8];
+      transpose8x8_epi32(v, g);
+      // T independent dependency chains, interleaved (vpdpbusd has a latency of several cycles).
+      __m256i dot[T];
+      #pragma GCC unroll 16
+      for (int j = 0; j < T; ++j) dot[j] = _mm256_setzero_si256();
+      #pragma GCC unroll 8
+      for (int k = 0; k < 8; ++k) {
+        #pragma GCC unroll 16
+        for (int j = 0; j < T; ++j) {
+          int32_t x4;
+          std::memcpy(&x4, xr[j].qs + 256 * b + 32 * sb + 4 * k, 4);
+          dot[j] = dot4(dot[j], g[k], _mm256_set1_epi32(x4));
+        }
+      }
+      const __m256i scale = _mm256_load_si256(reinterpret_cast<const __m256i*>(h.sc[sb]));
+      #pragma GCC unroll 16
+      for (int j = 0; j < T; ++j) isum[j] = _mm256_add_epi32(isum[j], _mm256_mullo_epi32(dot[j], scale));
+    }
+    const __m256 dw = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h.d)));
+    const __m256 dmin = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h.dmin)));
+    #pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) {
+      __m256i msum = _mm256_setzero_si256();
+      #pragma GCC unroll 4
+      for (int q = 0; q < 4; ++q)
+        msum = dot2_i16(msum, _mm256_load_si256(reinterpret_cast<const __m256i*>(h.mn[q])), _mm256_set1_epi32(xr[j].pairs[4 * b + q]));
+      const __m256 dx = _mm256_set1_ps(xr[j].d[b]);
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(isum[j]), acc[j]);
+      acc[j] = _mm256_fnmadd_ps(_mm256_mul_ps(dmin, dx), _mm256_cvtepi32_ps(msum), acc[j]);
+    }
+  }
+  const int64_t live = std::min<int64_t>(8, r_end - r);
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) {
+    float* y = a.y + (t + j) * a.ldy + r;
+    if (live == 8) {
+      _mm256_storeu_ps(y, acc[j]);
+    } else {
+      float tmp[8];
+      _mm256_storeu_ps(tmp, acc[j]);
+      for (int64_t i = 0; i < live; ++i) y[i] = tmp[i];
+    }
+  }
+}
+
+template <bool kFifthBit>
+static void q45k_run8(const GemmArgs& a) {
+  constexpr int kT = 8;
+  constexpr int64_t kChunk = 96;  // tokens whose activations stay in L2 while rows stream past
+  thread_local std::vector<K4Header8> headers;  // grows to the longest row once per thread
+  if (headers.size() < static_cast<size_t>(a.k / 256)) headers.resize(static_cast<size_t>(a.k / 256));
+  for (int64_t c0 = 0; c0 < a.n; c0 += kChunk) {
+    const int64_t c1 = std::min(a.n, c0 + kChunk);
+    for (int64_t r = a.r0; r < a.r1; r += 8) {
+      k4_headers<kFifthBit>(a, r, a.r1, headers.data());
+      int64_t t = c0;
+      for (; t + kT <= c1; t += kT) q45k_tile8<kFifthBit, kT>(a, r, a.r1, t, headers.data());
+      for (; t < c1; ++t) q45k_tile8<kFifthBit, 1>(a, r, a.r1, t, headers.data());
+    }
+  }
+}
+
 template <bool kFifthBit>
 static void q45k_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
+  if constexpr (HEFT_AVX512) {  // 32 registers: the 8-row transposed tile fits
+    if (a.n > 1) return q45k_run8<kFifthBit>(a);
+  }
   if (a.n == 1) {
     run_tiles<2, 1>(a, 1, q45k_tile<kFifthBit, 2, 1>, q45k_tile<kFifthBit, 1, 1>, q45k_tile<kFifthBit, 2, 1>,
                     q45k_tile<kFifthBit, 1, 1>);
