@@ -433,9 +433,125 @@ static void q45k_run(const GemmArgs& a) {
                     q45k_tile<kFifthBit, 1, 1>);
 }
 
+// Prompt batches of Q6_K on AVX-512, as q45k_tile8: each 32-weight chunk
+// (two sub-blocks of 16) of 8 rows transposed in registers, vpdpbusd per
+// sub-block, integer scaling by the rows' int8 scales; the stored quants are
+// value + 32, so 32 * sum(scale * 16-element activation sum) is subtracted.
+struct Q6KHeader8 {
+  alignas(32) int32_t sc[16][8];    // [sub-block][row]
+  alignas(32) int32_t pair[8][8];   // scales of sub-blocks 2q, 2q+1 as two int16
+  alignas(16) uint16_t d[8];
+};
+
+static void q6k_headers(const GemmArgs& a, int64_t r, int64_t r_end, Q6KHeader8* h) {
+  for (int i = 0; i < 8; ++i) {
+    const uint8_t* row = a.w + static_cast<size_t>(std::min(r + i, r_end - 1)) * a.w_stride;
+    for (int64_t b = 0; b < a.k / 256; ++b) {
+      const uint8_t* blk = row + static_cast<size_t>(b) * FQ6_K::kBytes;
+      std::memcpy(&h[b].d[i], blk + 208, 2);
+      int8_t sc[16];
+      std::memcpy(sc, blk + 192, 16);
+      for (int sb = 0; sb < 16; ++sb) h[b].sc[sb][i] = sc[sb];
+      for (int q = 0; q < 8; ++q)
+        h[b].pair[q][i] = static_cast<int32_t>((static_cast<uint32_t>(static_cast<uint16_t>(sc[2 * q]))) |
+                                               static_cast<uint32_t>(static_cast<uint16_t>(sc[2 * q + 1])) << 16);
+    }
+  }
+}
+
+template <int T>
+static void q6k_tile8(const GemmArgs& a, int64_t r, int64_t r_end, int64_t t, const Q6KHeader8* hdr) {
+  const int64_t nb = a.k / 256;
+  const x86::Q8KLayout L = x86::q8k_layout(a.k);
+  const uint8_t* wr[8];
+  for (int i = 0; i < 8; ++i) wr[i] = a.w + static_cast<size_t>(std::min(r + i, r_end - 1)) * a.w_stride;
+  Q8KRows xr[T];
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
+  __m256 acc[T];
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) acc[j] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const Q6KHeader8& h = hdr[b];
+    __m256i isum[T];
+    #pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) isum[j] = _mm256_setzero_si256();
+    for (int c = 0; c < 8; ++c) {  // chunk c = 4h + kk: weights 32c .. 32c+31, sub-blocks 2c, 2c+1
+      __m256i v[8];
+      for (int i = 0; i < 8; ++i) v[i] = FQ6_K::quants(wr[i] + static_cast<size_t>(b) * FQ6_K::kBytes, c / 4, c % 4);
+      __m256i g[8];
+      transpose8x8_epi32(v, g);
+      __m256i dlo[T], dhi[T];
+      #pragma GCC unroll 16
+      for (int j = 0; j < T; ++j) dlo[j] = dhi[j] = _mm256_setzero_si256();
+      #pragma GCC unroll 4
+      for (int k = 0; k < 4; ++k) {
+        #pragma GCC unroll 16
+        for (int j = 0; j < T; ++j) {
+          int32_t x0, x1;
+          std::memcpy(&x0, xr[j].qs + 256 * b + 32 * c + 4 * k, 4);
+          std::memcpy(&x1, xr[j].qs + 256 * b + 32 * c + 16 + 4 * k, 4);
+          dlo[j] = dot4(dlo[j], g[k], _mm256_set1_epi32(x0));
+          dhi[j] = dot4(dhi[j], g[k + 4], _mm256_set1_epi32(x1));
+        }
+      }
+      const __m256i slo = _mm256_load_si256(reinterpret_cast<const __m256i*>(h.sc[2 * c]));
+      const __m256i shi = _mm256_load_si256(reinterpret_cast<const __m256i*>(h.sc[2 * c + 1]));
+      #pragma GCC unroll 16
+      for (int j = 0; j < T; ++j)
+        isum[j] = _mm256_add_epi32(isum[j], _mm256_add_epi32(_mm256_mullo_epi32(dlo[j], slo), _mm256_mullo_epi32(dhi[j], shi)));
+    }
+    const __m256 dw = _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(h.d)));
+    #pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) {
+      const int16_t* bs = xr[j].bsums + 16 * b;
+      __m256i corr = _mm256_setzero_si256();
+      #pragma GCC unroll 8
+      for (int q = 0; q < 8; ++q) {
+        int32_t bpair;
+        std::memcpy(&bpair, bs + 2 * q, 4);
+        corr = dot2_i16(corr, _mm256_load_si256(reinterpret_cast<const __m256i*>(h.pair[q])), _mm256_set1_epi32(bpair));
+      }
+      const __m256i sum = _mm256_sub_epi32(isum[j], _mm256_slli_epi32(corr, 5));
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_set1_ps(xr[j].d[b])), _mm256_cvtepi32_ps(sum), acc[j]);
+    }
+  }
+  const int64_t live = std::min<int64_t>(8, r_end - r);
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) {
+    float* y = a.y + (t + j) * a.ldy + r;
+    if (live == 8) {
+      _mm256_storeu_ps(y, acc[j]);
+    } else {
+      float tmp[8];
+      _mm256_storeu_ps(tmp, acc[j]);
+      for (int64_t i = 0; i < live; ++i) y[i] = tmp[i];
+    }
+  }
+}
+
+static void q6k_run8(const GemmArgs& a) {
+  constexpr int kT = 8;
+  constexpr int64_t kChunk = 96;
+  thread_local std::vector<Q6KHeader8> headers;
+  if (headers.size() < static_cast<size_t>(a.k / 256)) headers.resize(static_cast<size_t>(a.k / 256));
+  for (int64_t c0 = 0; c0 < a.n; c0 += kChunk) {
+    const int64_t c1 = std::min(a.n, c0 + kChunk);
+    for (int64_t r = a.r0; r < a.r1; r += 8) {
+      q6k_headers(a, r, a.r1, headers.data());
+      int64_t t = c0;
+      for (; t + kT <= c1; t += kT) q6k_tile8<kT>(a, r, a.r1, t, headers.data());
+      for (; t < c1; ++t) q6k_tile8<1>(a, r, a.r1, t, headers.data());
+    }
+  }
+}
+
 template <class F>
 static void q16_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
+  if constexpr (HEFT_AVX512 && std::is_same_v<F, FQ6_K>) {
+    if (a.n > 1) return q6k_run8(a);
+  }
   if (a.n == 1) {
     run_tiles<2, 1>(a, 1, q16_tile<F, 2, 1>, q16_tile<F, 1, 1>, q16_tile<F, 2, 1>, q16_tile<F, 1, 1>);
     return;
