@@ -111,7 +111,9 @@ TEST(VocabVectors, EveryVectorFileWithAGgufIsListed) {
     std::string name = e.path().filename().string();
     if (!name.ends_with(".gguf.inp")) continue;
     std::string base = name.substr(0, name.size() - 4);
-    if (std::filesystem::exists(shared("vocab/" + base))) EXPECT_TRUE(listed.count(base)) << base;
+    if (std::filesystem::exists(shared("vocab/" + base))) {
+      EXPECT_TRUE(listed.count(base)) << base;
+    }
   }
 }
 

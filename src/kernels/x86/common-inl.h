@@ -100,3 +100,14 @@ static inline void transpose8x8_epi32(const __m256i v[8], __m256i g[8]) {
   g[6] = _mm256_permute2x128_si256(u2, u6, 0x31);
   g[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
 }
+
+// The first `live` (at most 8) lanes of v, one output row each (8-row tiles).
+static inline void store_rows8(float* y, __m256 v, int64_t live) {
+  if (live == 8) {
+    _mm256_storeu_ps(y, v);
+  } else {
+    float tmp[8];
+    _mm256_storeu_ps(tmp, v);
+    for (int64_t i = 0; i < live; ++i) y[i] = tmp[i];
+  }
+}

@@ -389,16 +389,7 @@ static void q45k_tile8(const GemmArgs& a, int64_t r, int64_t r_end, int64_t t, c
   }
   const int64_t live = std::min<int64_t>(8, r_end - r);
   #pragma GCC unroll 16
-  for (int j = 0; j < T; ++j) {
-    float* y = a.y + (t + j) * a.ldy + r;
-    if (live == 8) {
-      _mm256_storeu_ps(y, acc[j]);
-    } else {
-      float tmp[8];
-      _mm256_storeu_ps(tmp, acc[j]);
-      for (int64_t i = 0; i < live; ++i) y[i] = tmp[i];
-    }
-  }
+  for (int j = 0; j < T; ++j) store_rows8(a.y + (t + j) * a.ldy + r, acc[j], live);
 }
 
 template <bool kFifthBit>
@@ -443,7 +434,7 @@ struct Q6KHeader8 {
   alignas(16) uint16_t d[8];
 };
 
-static void q6k_headers(const GemmArgs& a, int64_t r, int64_t r_end, Q6KHeader8* h) {
+static inline void q6k_headers(const GemmArgs& a, int64_t r, int64_t r_end, Q6KHeader8* h) {
   for (int i = 0; i < 8; ++i) {
     const uint8_t* row = a.w + static_cast<size_t>(std::min(r + i, r_end - 1)) * a.w_stride;
     for (int64_t b = 0; b < a.k / 256; ++b) {
@@ -518,19 +509,10 @@ static void q6k_tile8(const GemmArgs& a, int64_t r, int64_t r_end, int64_t t, co
   }
   const int64_t live = std::min<int64_t>(8, r_end - r);
   #pragma GCC unroll 16
-  for (int j = 0; j < T; ++j) {
-    float* y = a.y + (t + j) * a.ldy + r;
-    if (live == 8) {
-      _mm256_storeu_ps(y, acc[j]);
-    } else {
-      float tmp[8];
-      _mm256_storeu_ps(tmp, acc[j]);
-      for (int64_t i = 0; i < live; ++i) y[i] = tmp[i];
-    }
-  }
+  for (int j = 0; j < T; ++j) store_rows8(a.y + (t + j) * a.ldy + r, acc[j], live);
 }
 
-static void q6k_run8(const GemmArgs& a) {
+static inline void q6k_run8(const GemmArgs& a) {
   constexpr int kT = 8;
   constexpr int64_t kChunk = 96;
   thread_local std::vector<Q6KHeader8> headers;

@@ -261,16 +261,7 @@ static void legacy_tile8(const GemmArgs& a, int64_t r, int64_t r_end, int64_t t)
   }
   const int64_t live = std::min<int64_t>(8, r_end - r);
   #pragma GCC unroll 16
-  for (int j = 0; j < T; ++j) {
-    float* y = a.y + (t + j) * a.ldy + r;
-    if (live == 8) {
-      _mm256_storeu_ps(y, acc[j]);
-    } else {
-      float tmp[8];
-      _mm256_storeu_ps(tmp, acc[j]);
-      for (int64_t i = 0; i < live; ++i) y[i] = tmp[i];
-    }
-  }
+  for (int j = 0; j < T; ++j) store_rows8(a.y + (t + j) * a.ldy + r, acc[j], live);
 }
 
 template <class W>
