@@ -85,7 +85,10 @@ struct BF16Load {
 
 float dot_f32(const float* x, const float* y, int64_t n) {
   const int64_t np = n & ~int64_t{63};
-  float sum = blocked64(np, F32Load{x, y});
+  return dot_f32_tail(x, y, np, n, blocked64(np, F32Load{x, y}));
+}
+
+float dot_f32_tail(const float* x, const float* y, int64_t np, int64_t n, float sum) {
   // The leftover loop as GCC 12 compiles it for AVX-512 (-O3, GNU C++, FMA
   // contraction allowed): products of whole groups of 16, then of one group of
   // 8, are rounded before the in-order additions; the last few are fused.
@@ -100,7 +103,11 @@ float dot_f32_batch(const float* x, const float* y, int64_t n) { return lanes16(
 
 float dot_f16(const uint16_t* x, const uint16_t* y, int64_t n) {
   const int64_t np = n & ~int64_t{63};
-  double sum = blocked64(np, F16Load{x, y});
+  return dot_f16_tail(x, y, np, n, blocked64(np, F16Load{x, y}));
+}
+
+float dot_f16_tail(const uint16_t* x, const uint16_t* y, int64_t np, int64_t n, float blocked) {
+  double sum = blocked;
   for (int64_t i = np; i < n; ++i) sum += static_cast<double>(fp16_to_fp32(load_u16(x, i)) * fp16_to_fp32(load_u16(y, i)));
   return static_cast<float>(sum);
 }

@@ -21,6 +21,10 @@ float dot_f32(const float* x, const float* y, int64_t n);
 float dot_f32_batch(const float* x, const float* y, int64_t n);
 // ggml_vec_dot_f16 (one token; half inputs widened, double leftovers).
 float dot_f16(const uint16_t* x, const uint16_t* y, int64_t n);
+// The leftovers of dot_f32 / dot_f16 past np (the last multiple of 64), added to
+// the blocked64 sum of the first np: for SIMD kernels that compute that part.
+float dot_f32_tail(const float* x, const float* y, int64_t np, int64_t n, float blocked);
+float dot_f16_tail(const uint16_t* x, const uint16_t* y, int64_t np, int64_t n, float blocked);
 // tinyBLAS<16> F16 (prompt batches); needs n % 16 == 0.
 float dot_f16_batch(const uint16_t* x, const uint16_t* y, int64_t n);
 

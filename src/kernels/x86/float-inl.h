@@ -130,14 +130,6 @@ static inline float blocked64(int64_t np, const LoadX& x, const LoadY& y) {
   return reduce_add16((acc[0] + acc[2]) + (acc[1] + acc[3]));
 }
 
-// Leftovers of ggml_order::dot_f32 / dot_f16 past the last multiple of 64 (scalar, as the reference).
-static float dot_f32_tail(const float* x, const float* y, int64_t np, int64_t n, float sum) {
-  const int64_t left = n - np;
-  const int64_t plain = left / 16 * 16 + (left % 16 >= 8 ? 8 : 0);
-  for (int64_t i = np; i < np + plain; ++i) sum += x[i] * y[i];
-  for (int64_t i = np + plain; i < n; ++i) sum = std::fma(x[i], y[i], sum);
-  return sum;
-}
 
 // The value product, positions first..n_kv-1 (the rest have probability 0 and
 // add nothing): every output lane d keeps the reference's accumulators, one per
@@ -224,7 +216,7 @@ void attention_head(const AttentionArgs& a, float* out, float* scratch) {
     for (int64_t j = a.first; j < a.n_kv; ++j) {
       const auto* k = reinterpret_cast<const float*>(k_row(j));
       const float s = blocked64(np, LoadF32{k}, LoadF32{a.q});
-      scores[j] = dot_f32_tail(k, a.q, np, hk, s);
+      scores[j] = ggml_order::dot_f32_tail(k, a.q, np, hk, s);
     }
   }
   for (int64_t j = a.first; j < a.n_kv; ++j) {

@@ -8,21 +8,13 @@
 //   16-lane accumulator per (row, token), tiled so each weight load serves
 //   several tokens.
 
+// The reference's scalar leftovers past the last multiple of 64 come from ggml_order.
 struct WF32 {
   using Elem = float;
   using Load = LoadF32;
   static constexpr bool kLanes16Always = false;
-  static float leftovers(const float* w, const float* x, int64_t np, int64_t n, float sum) {
-    const int64_t left = n - np;
-    const int64_t plain = left / 16 * 16 + (left % 16 >= 8 ? 8 : 0);
-    for (int64_t i = np; i < np + plain; ++i) sum += load_elem(w, i) * load_elem(x, i);
-    for (int64_t i = np + plain; i < n; ++i) sum = std::fma(load_elem(w, i), load_elem(x, i), sum);
-    return sum;
-  }
-  static float load_elem(const float* p, int64_t i) {
-    float v;
-    std::memcpy(&v, p + i, 4);  // weights may sit at any address inside a file mapping
-    return v;
+  static float leftovers(const float* w, const float* x, int64_t np, int64_t n, float blocked) {
+    return ggml_order::dot_f32_tail(w, x, np, n, blocked);
   }
 };
 
@@ -31,14 +23,7 @@ struct WF16 {
   using Load = LoadF16;
   static constexpr bool kLanes16Always = false;
   static float leftovers(const uint16_t* w, const uint16_t* x, int64_t np, int64_t n, float blocked) {
-    double sum = blocked;
-    for (int64_t i = np; i < n; ++i) sum += static_cast<double>(load_elem(w, i) * load_elem(x, i));
-    return static_cast<float>(sum);
-  }
-  static float load_elem(const uint16_t* p, int64_t i) {
-    uint16_t h;
-    std::memcpy(&h, p + i, 2);
-    return fp16_to_fp32(h);
+    return ggml_order::dot_f16_tail(w, x, np, n, blocked);
   }
 };
 

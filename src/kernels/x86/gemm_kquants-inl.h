@@ -43,6 +43,19 @@ static Q8KRows q8k_row(const GemmArgs& a, int64_t t, const x86::Q8KLayout& L) {
 // permutation broadcasts a 16-bit scale.
 static __m256i dup16(__m256i v32) { return _mm256_or_si256(_mm256_and_si256(v32, _mm256_set1_epi32(0xffff)), _mm256_slli_epi32(v32, 16)); }
 
+// A Q4_K/Q5_K block's six-bit scales and mins (get_scale_min_k4) as bytes
+// sc0..7, m0..7.
+static inline void k4_scales_mins(const uint8_t* blk, uint8_t out[16]) {
+  uint32_t u[4];
+  std::memcpy(u, blk + 4, 12);
+  u[3] = ((u[2] >> 4) & 0x0f0f0f0f) | (((u[1] >> 6) & 0x03030303) << 4);
+  const uint32_t aux = u[1] & 0x3f3f3f3f;
+  u[1] = (u[2] & 0x0f0f0f0f) | (((u[0] >> 6) & 0x03030303) << 4);
+  u[2] = aux;
+  u[0] &= 0x3f3f3f3f;
+  std::memcpy(out, u, 16);
+}
+
 // Bit `bit` of every byte moved to bit 4 (value 16), other bits cleared. 16-bit
 // shifts by at most 4 never carry a neighbouring byte's bit into bit 4.
 static inline __m256i bit_to_16(__m256i v, int bit) {
@@ -79,15 +92,9 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
       dw[i] = fp16_scalar(blk[i]);
       dmin[i] = fp16_scalar(blk[i] + 2);
       // Six-bit scales and mins (get_scale_min_k4) rearranged to bytes sc0..7, m0..7.
-      uint32_t u[4];
-      std::memcpy(u, blk[i] + 4, 12);
-      u[3] = ((u[2] >> 4) & 0x0f0f0f0f) | (((u[1] >> 6) & 0x03030303) << 4);
-      const uint32_t aux = u[1] & 0x3f3f3f3f;
-      u[1] = (u[2] & 0x0f0f0f0f) | (((u[0] >> 6) & 0x03030303) << 4);
-      u[2] = aux;
-      u[0] &= 0x3f3f3f3f;
-      const __m128i sm = _mm_set_epi32(static_cast<int>(u[3]), static_cast<int>(u[2]), static_cast<int>(u[1]),
-                                       static_cast<int>(u[0]));
+      uint8_t bytes[16];
+      k4_scales_mins(blk[i], bytes);
+      const __m128i sm = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
       sc32[i] = dup16(_mm256_cvtepu8_epi32(sm));
       mins16[i] = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));  // m0 m0 m1 m1 ... m7 m7
     }
@@ -292,8 +299,9 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
 // scaled in integers (vpmulld by the rows' 6-bit scales), the mins go through
 // the activation's 32-element sums (Q8KLayout::pairs), and the float work is
 // once per 8 rows per super-block; the rows' scales and mins are unpacked once
-// per token chunk (K4Header8).
-// Rows past r_end repeat the last row and are not stored.
+// per token chunk (K4Header8). Rows past r_end repeat the last row and are
+// not stored.
+
 // One super-block's header for 8 rows, unpacked once per row group and token
 // chunk: scales as [sub-block][row], mins of sub-blocks 2q, 2q+1 as two int16.
 struct K4Header8 {
@@ -311,15 +319,8 @@ static void k4_headers(const GemmArgs& a, int64_t r, int64_t r_end, K4Header8* h
       const uint8_t* blk = row + static_cast<size_t>(b) * kBlockBytes;
       std::memcpy(&h[b].d[i], blk, 2);
       std::memcpy(&h[b].dmin[i], blk + 2, 2);
-      uint32_t u[4];  // get_scale_min_k4, rearranged to bytes sc0..7, m0..7
-      std::memcpy(u, blk + 4, 12);
-      u[3] = ((u[2] >> 4) & 0x0f0f0f0f) | (((u[1] >> 6) & 0x03030303) << 4);
-      const uint32_t aux = u[1] & 0x3f3f3f3f;
-      u[1] = (u[2] & 0x0f0f0f0f) | (((u[0] >> 6) & 0x03030303) << 4);
-      u[2] = aux;
-      u[0] &= 0x3f3f3f3f;
       uint8_t bytes[16];
-      std::memcpy(bytes, u, 16);
+      k4_scales_mins(blk, bytes);
       for (int sb = 0; sb < 8; ++sb) h[b].sc[sb][i] = bytes[sb];
       for (int q = 0; q < 4; ++q) h[b].mn[q][i] = bytes[8 + 2 * q] | bytes[9 + 2 * q] << 16;
     }

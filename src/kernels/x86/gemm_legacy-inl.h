@@ -89,7 +89,9 @@ struct WQ8_0 {
   }
 };
 
-// Q8_0 activations in the planar layout (act_layout.h), rounded as ggml's x86 quantize_row_q8_0.
+// Q8_0 activations in the planar layout (act_layout.h), rounded as ggml's x86 quantize_row_q8_0;
+// with kWithS also Q8_1's s (quantize_row_q8_1: the same quants and d).
+template <bool kWithS>
 static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero) {
   const x86::Q8Layout L = x86::q8_layout(k);
   auto* qs = reinterpret_cast<int8_t*>(dst);
@@ -122,7 +124,7 @@ static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(bias + 8 * b), _mm256_mullo_epi32(s, _mm256_set1_epi32(-zero)));
     const int32_t sum = hsum_i32_8(s);
     bsum[b] = -zero * sum;
-    sx[b] = fp16_to_fp32(fp32_to_fp16(maxs / 127.f * static_cast<float>(sum)));  // Q8_1's s, from the fp32 d
+    if constexpr (kWithS) sx[b] = fp16_to_fp32(fp32_to_fp16(maxs / 127.f * static_cast<float>(sum)));  // Q8_1's s, from the fp32 d
     __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
     p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + 32 * b), p);
@@ -295,7 +297,7 @@ static size_t legacy_act_bytes(formats::GgmlType, int64_t k) { return x86::q8_la
 
 template <class W>
 static void legacy_quantize(formats::GgmlType, const float* x, uint8_t* dst, int64_t k) {
-  quantize_q8(x, dst, k, W::kZero);
+  quantize_q8<W::kHasMin>(x, dst, k, W::kZero);  // only Q8_1 (for Q4_1/Q5_1) reads s
 }
 
 const Gemm* legacy_gemm(formats::GgmlType type) {
