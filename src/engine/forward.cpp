@@ -75,8 +75,9 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
   const bool rope = spec.positions != model::Positions::Learned;
   const RopeParams global = rope_params(false), local = rope_params(true);
   const RopeParams* param_sets[2] = {&global, &local};
+  const int n_sets = hp.n_swa > 0 ? 2 : 1;  // the local set only where some layer slides
   if (rope)
-    for (int set = 0; set < 2; ++set) {
+    for (int set = 0; set < n_sets; ++set) {
       const RopeParams& p = *param_sets[set];
       for (int64_t t = 0; t < n; ++t)
         rope_cache(rope_.data() + (set * n + t) * hp.n_rot, hp.n_rot, static_cast<float>(pos0 + t), p.base, p.scale,
