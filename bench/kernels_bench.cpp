@@ -152,8 +152,12 @@ void BM_Swiglu(benchmark::State& state, kernels::SimdTarget target) {
 #define HEFT_GEMM_ALL(T) \
   HEFT_GEMM(T, Scalar);  \
   HEFT_GEMM(T, Avx2);    \
+  HEFT_GEMM(T, AvxVnni); \
   HEFT_GEMM(T, Avx512);  \
   HEFT_GEMM(T, Avx512Vnni)
+#define HEFT_GEMM_ARM(T) \
+  HEFT_GEMM(T, Neon);    \
+  HEFT_GEMM(T, NeonDotprod)
 HEFT_GEMM_ALL(Q8_0);
 HEFT_GEMM_ALL(Q4_0);
 HEFT_GEMM_ALL(Q5_0);
@@ -167,6 +171,11 @@ HEFT_GEMM_ALL(Q5_1);
 HEFT_GEMM_ALL(F32);
 HEFT_GEMM_ALL(F16);
 HEFT_GEMM_ALL(BF16);
+HEFT_GEMM_ARM(Q8_0);
+HEFT_GEMM_ARM(Q4_0);
+HEFT_GEMM_ARM(Q4_K);
+HEFT_GEMM_ARM(Q5_K);
+HEFT_GEMM_ARM(Q6_K);
 BENCHMARK_CAPTURE(BM_Attention, f16_512_Scalar, kernels::SimdTarget::Scalar, false);
 BENCHMARK_CAPTURE(BM_Attention, f16_512_Avx2, kernels::SimdTarget::Avx2, false);
 BENCHMARK_CAPTURE(BM_Attention, f16_512_Avx512, kernels::SimdTarget::Avx512, false);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "kernels/cpu_probe.h"
 #include "kernels/simd.h"
 #include "util/cpu_info.h"
 #include "util/json.h"
@@ -21,6 +22,10 @@ int print_system_info(bool json) {
     o.set("logical_cores", util::Json(int64_t{cpu.logical_cores}));
     o.set("memory_bytes", util::Json(cpu.memory_bytes));
     o.set("simd", util::Json(std::string(kernels::simd_name(kernels::simd_target()))));
+    util::Json targets = util::Json::array();
+    for (auto t : kernels::simd_supported()) targets.push_back(util::Json(std::string(kernels::simd_name(t))));
+    o.set("simd_supported", std::move(targets));
+    o.set("amx", util::Json(kernels::amx_status()));
     fmt::print("{}\n", o.dump(2));
     return 0;
   }
@@ -29,8 +34,11 @@ int print_system_info(bool json) {
   fmt::print("features: {}\n", fmt::join(cpu.features, " "));
   fmt::print("cores:    {} logical\n", cpu.logical_cores);
   fmt::print("memory:   {:.1f} GiB\n", static_cast<double>(cpu.memory_bytes) / (1024.0 * 1024 * 1024));
-  fmt::print("kernels:  {} (HEFT_SIMD=scalar|avx2|avx512|avx512vnni forces a lower target)\n",
-             kernels::simd_name(kernels::simd_target()));
+  std::vector<std::string_view> targets;
+  for (auto t : kernels::simd_supported()) targets.push_back(kernels::simd_name(t));
+  fmt::print("kernels:  {} (this CPU runs: {}; HEFT_SIMD=NAME picks another of those)\n",
+             kernels::simd_name(kernels::simd_target()), fmt::join(targets, " "));
+  fmt::print("amx:      {}\n", kernels::amx_status());
   return 0;
 }
 

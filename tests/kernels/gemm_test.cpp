@@ -1,6 +1,8 @@
 // The matrix kernels (kernels/gemm.h) on every SIMD target this machine runs,
 // against the scalar reference vec_dot on the same float inputs:
-// - Q8_0: bit-identical (ggml's x86 lane order), for one token and for batches;
+// - bit-identical where the kernels keep the reference's order: on x86 Q8_0,
+//   Q5_0, Q4_1, Q5_1 and the float types (ggml's x86 lane orders); on AArch64
+//   every type with a NEON kernel (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K);
 // - other types: |y - y_ref| <= 1e-5 * sum_i |w_i x_i| (float64, from the
 //   dequantized operands): both sum exact integer block dots in float, in
 //   different orders;
@@ -98,7 +100,20 @@ const GgmlType kTypes[] = {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlT
                            GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q5_K,
                            GgmlType::F32,  GgmlType::F16,  GgmlType::BF16};
 
-bool exact_type(GgmlType t) { return t == GgmlType::Q8_0 || t == GgmlType::Q5_0 || t == GgmlType::Q4_1 || t == GgmlType::Q5_1 || t == GgmlType::F32 || t == GgmlType::F16 || t == GgmlType::BF16; }
+bool arm_target(SimdTarget t) { return t == SimdTarget::Neon || t == SimdTarget::NeonDotprod; }
+
+// The types each SIMD target has kernels for (the rest run the scalar reference).
+std::vector<GgmlType> kernel_types(SimdTarget t) {
+  if (arm_target(t)) return {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+  return {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::Q5_K, GgmlType::Q3_K,
+          GgmlType::Q2_K, GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::F32,  GgmlType::F16,  GgmlType::BF16};
+}
+
+bool exact_type(SimdTarget target, GgmlType t) {
+  if (target == SimdTarget::Scalar) return true;
+  if (arm_target(target)) return true;  // NEON kernels form the reference's integer sums and float steps
+  return t == GgmlType::Q8_0 || t == GgmlType::Q5_0 || t == GgmlType::Q4_1 || t == GgmlType::Q5_1 || t == GgmlType::F32 || t == GgmlType::F16 || t == GgmlType::BF16;
+}
 
 std::string name(SimdTarget t, GgmlType type) { return std::string(kernels::simd_name(t)) + " " + std::string(formats::type_name(type)); }
 
@@ -109,6 +124,9 @@ TEST(Gemm, ScalarIsSupportedAndFirst) {
   EXPECT_EQ(kernels::simd_supported().front(), SimdTarget::Scalar);
   EXPECT_EQ(kernels::simd_target(), kernels::simd_supported().back()) << "HEFT_SIMD set?";
   EXPECT_EQ(kernels::parse_simd("avx2"), SimdTarget::Avx2);
+  EXPECT_EQ(kernels::parse_simd("avxvnni"), SimdTarget::AvxVnni);
+  EXPECT_EQ(kernels::parse_simd("neondotprod"), SimdTarget::NeonDotprod);
+  for (SimdTarget t : kernels::simd_supported()) EXPECT_TRUE(kernels::simd_supports(t));
   EXPECT_FALSE(kernels::parse_simd("sse9"));
 }
 
@@ -124,7 +142,7 @@ TEST(Gemm, EveryTargetMatchesTheReference) {
           std::vector<float> y(ref.size(), NAN);
           run(p, target, batch, 0, p.rows, y);
           for (size_t i = 0; i < y.size(); ++i) {
-            if (exact_type(type)) {
+            if (exact_type(target, type)) {
               ASSERT_EQ(std::memcmp(&y[i], &ref[i], 4), 0) << name(target, type) << " n=" << n << " i=" << i << ": " << y[i] << " vs " << ref[i];
             } else {
               ASSERT_LE(std::fabs(y[i] - ref[i]), 1e-5f * p.bound[i]) << name(target, type) << " n=" << n << " i=" << i << ": " << y[i] << " vs " << ref[i];
@@ -154,7 +172,6 @@ TEST(Gemm, OutputsDoNotDependOnTheSplit) {
 TEST(Gemm, KernelsExistForTheDecodeTypes) {
   for (SimdTarget target : kernels::simd_supported()) {
     if (target == SimdTarget::Scalar) continue;
-    for (GgmlType type : {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::Q5_K, GgmlType::Q3_K, GgmlType::Q2_K, GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::F32, GgmlType::F16, GgmlType::BF16})
-      EXPECT_EQ(kernels::gemm_for(type, target).target, target) << name(target, type);
+    for (GgmlType type : kernel_types(target)) EXPECT_EQ(kernels::gemm_for(type, target).target, target) << name(target, type);
   }
 }

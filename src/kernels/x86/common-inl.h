@@ -1,13 +1,15 @@
 // Helpers shared by the x86 kernels. Included (no include guard) inside each
 // target's namespace, under that target (target.h), so the same
 // source compiles once per instruction set (see gemm_legacy.cpp).
-// HEFT_VNNI: AVX-512 VNNI (vpdpbusd/vpdpwssd on 256-bit registers).
+// HEFT_VNNI: vpdpbusd/vpdpwssd on 256-bit registers (EVEX with AVX-512, else AVX-VNNI's VEX form).
 
 // 8 int32 lanes += sums of 4 adjacent products u8 * s8 (no saturation when
 // each pair of products fits int16: u <= 128 for full-range s, as every caller ensures).
 static inline __m256i dot4(__m256i acc, __m256i u, __m256i s) {
-#if HEFT_VNNI
+#if HEFT_VNNI && HEFT_AVX512
   return _mm256_dpbusd_epi32(acc, u, s);
+#elif HEFT_VNNI
+  return _mm256_dpbusd_avx_epi32(acc, u, s);
 #else
   return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
 #endif
@@ -15,8 +17,10 @@ static inline __m256i dot4(__m256i acc, __m256i u, __m256i s) {
 
 // 8 int32 lanes += pairs of int16 products (a16 * b16, adjacent pairs summed).
 static inline __m256i dot2_i16(__m256i acc, __m256i a, __m256i b) {
-#if HEFT_VNNI
+#if HEFT_VNNI && HEFT_AVX512
   return _mm256_dpwssd_epi32(acc, a, b);
+#elif HEFT_VNNI
+  return _mm256_dpwssd_avx_epi32(acc, a, b);
 #else
   return _mm256_add_epi32(acc, _mm256_madd_epi16(a, b));
 #endif

@@ -45,7 +45,8 @@ HEFT_TARGET_END
 
 detail::FloatOps detail::float_ops_x86(SimdTarget target) {
   switch (target) {
-    case SimdTarget::Avx2: return {avx2::attention_head, avx2::swiglu};
+    case SimdTarget::Avx2:
+    case SimdTarget::AvxVnni: return {avx2::attention_head, avx2::swiglu};
     case SimdTarget::Avx512:
     case SimdTarget::Avx512Vnni: return {avx512::attention_head, avx512::swiglu};
     default: return {};
@@ -55,6 +56,7 @@ detail::FloatOps detail::float_ops_x86(SimdTarget target) {
 const Gemm* detail::gemm_x86_float(formats::GgmlType type, SimdTarget target) {
   switch (target) {
     case SimdTarget::Avx2: return avx2::float_gemm<SimdTarget::Avx2>(type);
+    case SimdTarget::AvxVnni: return avx2::float_gemm<SimdTarget::AvxVnni>(type);
     case SimdTarget::Avx512: return avx512::float_gemm<SimdTarget::Avx512>(type);
     case SimdTarget::Avx512Vnni: return avx512::float_gemm<SimdTarget::Avx512Vnni>(type);
     default: return nullptr;

@@ -1,5 +1,5 @@
 // Q4_K / Q5_K / Q6_K kernels (gemm_kquants-inl.h), compiled for AVX2,
-// AVX-512 and AVX-512 VNNI, as gemm_legacy.cpp.
+// AVX-VNNI, AVX-512 and AVX-512 VNNI, as gemm_legacy.cpp.
 #include "kernels/gemm.h"
 
 #if defined(__x86_64__)
@@ -25,6 +25,7 @@ namespace heft::kernels {
 const Gemm* detail::gemm_x86_kquants(formats::GgmlType type, SimdTarget target) {
   switch (target) {
     case SimdTarget::Avx2: return avx2::kquant_gemm(type);
+    case SimdTarget::AvxVnni: return avxvnni::kquant_gemm(type);
     case SimdTarget::Avx512: return avx512::kquant_gemm(type);
     case SimdTarget::Avx512Vnni: return avx512vnni::kquant_gemm(type);
     default: return nullptr;

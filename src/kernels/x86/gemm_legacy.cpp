@@ -1,5 +1,5 @@
 // Q4_0 / Q5_0 / Q8_0 kernels (gemm_legacy-inl.h), compiled for AVX2,
-// AVX-512 and AVX-512 VNNI.
+// AVX-VNNI, AVX-512 and AVX-512 VNNI.
 //
 // One source per instruction set: each_target-inl.h compiles the -inl.h once
 // per target, in namespaces avx2 / avx512 / avx512vnni.
@@ -28,6 +28,7 @@ namespace heft::kernels {
 const Gemm* detail::gemm_x86_legacy(formats::GgmlType type, SimdTarget target) {
   switch (target) {
     case SimdTarget::Avx2: return avx2::legacy_gemm(type);
+    case SimdTarget::AvxVnni: return avxvnni::legacy_gemm(type);
     case SimdTarget::Avx512: return avx512::legacy_gemm(type);
     case SimdTarget::Avx512Vnni: return avx512vnni::legacy_gemm(type);
     default: return nullptr;
