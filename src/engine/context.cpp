@@ -30,15 +30,18 @@ Context::Context(const model::Model& model, const ContextParams& params, int64_t
   const int64_t B = std::min(params.n_batch, n_ctx);
   params_.n_batch = B;
   const int64_t q_dim = int64_t{hp.n_head} * hp.head_dim_k, out_dim = int64_t{hp.n_head} * hp.head_dim_v;
-  const int64_t widest = std::max<int64_t>({hp.n_embd, q_dim, out_dim, hp.n_ff});
+  // Every buffer is sized for what the forward pass writes to it (each page
+  // touched here counts in the resident memory): h holds (n, E) rows only,
+  // ffn_b the up projection (2F wide only for a fused gate+up tensor).
   x_.resize(static_cast<size_t>(B * hp.n_embd));
-  h_.resize(static_cast<size_t>(B * widest));
+  h_.resize(static_cast<size_t>(B * hp.n_embd));
   q_.resize(static_cast<size_t>(B * q_dim));
   k_.resize(static_cast<size_t>(B * cache_.k_dim()));
   v_.resize(static_cast<size_t>(B * cache_.v_dim()));
   attn_.resize(static_cast<size_t>(B * out_dim));
   ffn_a_.resize(static_cast<size_t>(B * std::max<int64_t>(hp.n_ff, hp.n_embd)));
-  ffn_b_.resize(static_cast<size_t>(B * std::max<int64_t>(2 * int64_t{hp.n_ff}, hp.n_embd)));
+  const int64_t up_width = model.spec->fused_gate_up ? 2 * int64_t{hp.n_ff} : model.spec->gated_ffn ? hp.n_ff : 0;
+  ffn_b_.resize(static_cast<size_t>(B * up_width));
   if (model.spec->fused_qkv) qkv_.resize(static_cast<size_t>(B * (q_dim + cache_.k_dim() + cache_.v_dim())));
   scores_.resize(static_cast<size_t>(pool_.size()) * static_cast<size_t>(scratch_stride()));
   rope_.resize(static_cast<size_t>(2 * B * hp.n_rot));  // global and sliding-window layer angles
