@@ -91,22 +91,13 @@ void try_avx512_vnni() {
 }
 HEFT_TARGET_END
 
-bool cpuid_leaf7_1_eax_bit(int bit) {
-  unsigned a, b, c, d;
-  if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return false;
-  return (a >> bit) & 1;
-}
+enum CpuidReg { kEax, kEbx, kEcx, kEdx };
 
-bool cpuid_leaf7_edx_bit(int bit) {
-  unsigned a, b, c, d;
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-  return (d >> bit) & 1;
-}
-
-bool cpuid_leaf7_ecx_bit(int bit) {
-  unsigned a, b, c, d;
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-  return (c >> bit) & 1;
+// Bit `bit` of register `reg` of cpuid leaf 7, sub-leaf `sub`.
+bool cpuid7_bit(unsigned sub, CpuidReg reg, int bit) {
+  unsigned r[4];
+  if (!__get_cpuid_count(7, sub, &r[kEax], &r[kEbx], &r[kEcx], &r[kEdx])) return false;
+  return (r[reg] >> bit) & 1;
 }
 
 HEFT_TARGET_BEGIN("amx-tile")
@@ -128,15 +119,15 @@ X86Probe probe_x86(bool avx2_reported, bool avx512_reported) {
   X86Probe p;
   p.avx2 = avx2_reported && instruction_runs(try_avx2);
   // AVX-VNNI needs the OS to save the AVX state, which avx2_reported (Highway: cpuid + XCR0) covers.
-  p.avx_vnni = p.avx2 && cpuid_leaf7_1_eax_bit(4) && instruction_runs(try_avx_vnni);
+  p.avx_vnni = p.avx2 && cpuid7_bit(1, kEax, 4) && instruction_runs(try_avx_vnni);
   p.avx512 = p.avx2 && avx512_reported && instruction_runs(try_avx512);
   // cpuid's own bit rather than Highway's AVX3_DL, which also asks for VBMI2, GFNI... (absent on Cascade Lake).
-  p.avx512_vnni = p.avx512 && cpuid_leaf7_ecx_bit(11) && instruction_runs(try_avx512_vnni);
+  p.avx512_vnni = p.avx512 && cpuid7_bit(0, kEcx, 11) && instruction_runs(try_avx512_vnni);
   return p;
 }
 
 std::string amx_status() {
-  if (!cpuid_leaf7_edx_bit(24)) return "not reported by this CPU";
+  if (!cpuid7_bit(0, kEdx, 24)) return "not reported by this CPU";
   constexpr long kReqXcompPerm = 0x1023, kXfeatureTileData = 18;  // arch/x86/include/uapi/asm/prctl.h
   if (syscall(SYS_arch_prctl, kReqXcompPerm, kXfeatureTileData) != 0) return "reported, but the kernel refuses the tile state (arch_prctl)";
   if (!instruction_runs(try_amx_tile)) return "reported, but tile instructions fault here";

@@ -2,7 +2,7 @@
 // against the scalar reference vec_dot on the same float inputs:
 // - bit-identical where the kernels keep the reference's order: on x86 Q8_0,
 //   Q5_0, Q4_1, Q5_1 and the float types (ggml's x86 lane orders); on AArch64
-//   every type with a NEON kernel (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K);
+//   every type (the legacy, k-quant and float types);
 // - other types: |y - y_ref| <= 1e-5 * sum_i |w_i x_i| (float64, from the
 //   dequantized operands): both sum exact integer block dots in float, in
 //   different orders;
@@ -104,7 +104,9 @@ bool arm_target(SimdTarget t) { return t == SimdTarget::Neon || t == SimdTarget:
 
 // The types each SIMD target has kernels for (the rest run the scalar reference).
 std::vector<GgmlType> kernel_types(SimdTarget t) {
-  if (arm_target(t)) return {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K};
+  if (arm_target(t))
+    return {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::Q2_K, GgmlType::Q3_K,
+            GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K, GgmlType::F32,  GgmlType::F16,  GgmlType::BF16};
   return {GgmlType::Q8_0, GgmlType::Q4_0, GgmlType::Q5_0, GgmlType::Q4_K, GgmlType::Q6_K, GgmlType::Q5_K, GgmlType::Q3_K,
           GgmlType::Q2_K, GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::F32,  GgmlType::F16,  GgmlType::BF16};
 }

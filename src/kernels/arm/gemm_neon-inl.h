@@ -2,8 +2,8 @@
 // (every AArch64 CPU) and with the dot-product extension (HEFT_DOTPROD: sdot,
 // Armv8.2+). Included inside namespace heft::kernels::<target>.
 //
-// Activations use the scalar reference formats (Q8_0 for Q4_0/Q8_0, Q8_K for
-// the k-quants), and every kernel forms the same exact integer sums as the
+// Activations use the scalar reference formats (Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1
+// for Q4_1/Q5_1, Q8_K for the k-quants), and every kernel forms the same exact integer sums as the
 // reference (kernels/vec_dot_ref.cpp) and scales them with the same float
 // operations in the same order, so results are bit-identical to it.
 
@@ -26,24 +26,6 @@ static inline int32_t dot32(int8x16_t w0, int8x16_t w1, const int8_t* x) {
 
 static inline int32_t dot16(int8x16_t w, const int8_t* x) { return vaddvq_s32(dot4(vdupq_n_s32(0), w, vld1q_s8(x))); }
 
-// Q8_0: eight lanes of four products per block, fma'd with d_w * d_x (ggml's x86 order).
-static float dot_q8_0(int64_t k, const uint8_t* w, const uint8_t* x) {
-  const auto* a = reinterpret_cast<const BlockQ8_0*>(w);
-  const auto* b = reinterpret_cast<const BlockQ8_0*>(x);
-  float32x4_t acc0 = vdupq_n_f32(0), acc1 = vdupq_n_f32(0);
-  for (int64_t i = 0; i < k / kQK; ++i) {
-    const int32x4_t s0 = dot4(vdupq_n_s32(0), vld1q_s8(a[i].qs), vld1q_s8(b[i].qs));
-    const int32x4_t s1 = dot4(vdupq_n_s32(0), vld1q_s8(a[i].qs + 16), vld1q_s8(b[i].qs + 16));
-    const float32x4_t d = vdupq_n_f32(fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d));
-    acc0 = vfmaq_f32(acc0, d, vcvtq_f32_s32(s0));
-    acc1 = vfmaq_f32(acc1, d, vcvtq_f32_s32(s1));
-  }
-  float lanes[8];
-  vst1q_f32(lanes, acc0);
-  vst1q_f32(lanes + 4, acc1);
-  return ggml_order::hsum8(lanes);
-}
-
 // Q4_0: one integer sum per block, fma'd with d_w * d_x.
 static float dot_q4_0(int64_t k, const uint8_t* w, const uint8_t* x) {
   const auto* a = reinterpret_cast<const BlockQ4_0*>(w);
@@ -57,6 +39,114 @@ static float dot_q4_0(int64_t k, const uint8_t* w, const uint8_t* x) {
     const int8x16_t hi = vsubq_s8(vreinterpretq_s8_u8(vshrq_n_u8(q, 4)), eight);
     const int32_t sumi = dot32(lo, hi, b[i].qs);
     sumf = std::fma(static_cast<float>(sumi), fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d), sumf);
+  }
+  return sumf;
+}
+
+// The eight 4-product lane sums of one 32-weight block (weights w0: 0..15,
+// w1: 16..31), fma'd with d into acc0 (lanes 0..3) and acc1 (lanes 4..7):
+// ggml's x86 per-block step, which the reference keeps for Q5_0, Q4_1, Q5_1.
+static inline void fma_lanes8(float32x4_t& acc0, float32x4_t& acc1, float d, int8x16_t w0, int8x16_t w1, const int8_t* x) {
+  const int32x4_t s0 = dot4(vdupq_n_s32(0), w0, vld1q_s8(x));
+  const int32x4_t s1 = dot4(vdupq_n_s32(0), w1, vld1q_s8(x + 16));
+  acc0 = vfmaq_f32(acc0, vdupq_n_f32(d), vcvtq_f32_s32(s0));
+  acc1 = vfmaq_f32(acc1, vdupq_n_f32(d), vcvtq_f32_s32(s1));
+}
+
+static inline float hsum_lanes8(float32x4_t acc0, float32x4_t acc1) {
+  float lanes[8];
+  vst1q_f32(lanes, acc0);
+  vst1q_f32(lanes + 4, acc1);
+  return ggml_order::hsum8(lanes);
+}
+
+// Bit j of the little-endian 32-bit qh as 0x10 in byte j of lo (j < 16) or hi (j >= 16).
+static inline void fifth_bits(const uint8_t* qh, uint8x16_t& lo, uint8x16_t& hi) {
+  static constexpr uint8_t kBit[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+  const uint8x16_t bit = vld1q_u8(kBit), sixteen = vdupq_n_u8(16);
+  lo = vandq_u8(vtstq_u8(vcombine_u8(vdup_n_u8(qh[0]), vdup_n_u8(qh[1])), bit), sixteen);
+  hi = vandq_u8(vtstq_u8(vcombine_u8(vdup_n_u8(qh[2]), vdup_n_u8(qh[3])), bit), sixteen);
+}
+
+// Q8_0: eight lanes of four products per block, fma'd with d_w * d_x (ggml's x86 order).
+static float dot_q8_0(int64_t k, const uint8_t* w, const uint8_t* x) {
+  const auto* a = reinterpret_cast<const BlockQ8_0*>(w);
+  const auto* b = reinterpret_cast<const BlockQ8_0*>(x);
+  float32x4_t acc0 = vdupq_n_f32(0), acc1 = vdupq_n_f32(0);
+  for (int64_t i = 0; i < k / kQK; ++i)
+    fma_lanes8(acc0, acc1, fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d), vld1q_s8(a[i].qs), vld1q_s8(a[i].qs + 16), b[i].qs);
+  return hsum_lanes8(acc0, acc1);
+}
+
+// Q5_0 (kMin false: q - 16, Q8_0 activations), Q4_1 / Q5_1 (kMin true: q + min
+// term m_w * s_x summed in block order on the side, Q8_1 activations).
+template <class Block, class Act, bool kFifthBit, bool kMin>
+static float dot_legacy8(int64_t k, const uint8_t* w, const uint8_t* x) {
+  const auto* a = reinterpret_cast<const Block*>(w);
+  const auto* b = reinterpret_cast<const Act*>(x);
+  const uint8x16_t low4 = vdupq_n_u8(0xf);
+  float32x4_t acc0 = vdupq_n_f32(0), acc1 = vdupq_n_f32(0);
+  float summs = 0;
+  for (int64_t i = 0; i < k / kQK; ++i) {
+    if constexpr (kMin) summs = std::fma(fp16_to_fp32(a[i].m), fp16_to_fp32(b[i].s), summs);
+    const uint8x16_t q = vld1q_u8(a[i].qs);
+    uint8x16_t lo = vandq_u8(q, low4), hi = vshrq_n_u8(q, 4);
+    if constexpr (kFifthBit) {
+      uint8x16_t flo, fhi;
+      fifth_bits(a[i].qh, flo, fhi);
+      lo = vorrq_u8(lo, flo);
+      hi = vorrq_u8(hi, fhi);
+    }
+    int8x16_t w0 = vreinterpretq_s8_u8(lo), w1 = vreinterpretq_s8_u8(hi);
+    if constexpr (!kMin) {
+      w0 = vsubq_s8(w0, vdupq_n_s8(16));
+      w1 = vsubq_s8(w1, vdupq_n_s8(16));
+    }
+    fma_lanes8(acc0, acc1, fp16_to_fp32(a[i].d) * fp16_to_fp32(b[i].d), w0, w1, b[i].qs);
+  }
+  return kMin ? hsum_lanes8(acc0, acc1) + summs : hsum_lanes8(acc0, acc1);
+}
+
+// Q2_K / Q3_K: 16 sub-blocks of 16; weight 16 sb + l has its 2 low bits at
+// bits `shift` of qs[32 half + off + l] (half = sb / 8, shift = 2 ((sb / 2) % 4),
+// off = 16 (sb % 2)).
+static inline uint8x16_t two_bits(const uint8_t* qs, int sb) {
+  const uint8x16_t v = vld1q_u8(qs + 32 * (sb / 8) + 16 * (sb % 2));
+  const int shift = 2 * ((sb / 2) % 4);
+  return vandq_u8(vshlq_u8(v, vdupq_n_s8(static_cast<int8_t>(-shift))), vdupq_n_u8(3));
+}
+
+static float dot_q2_K(int64_t k, const uint8_t* w, const uint8_t* x) {
+  const auto* a = reinterpret_cast<const BlockQ2_K*>(w);
+  const auto* b = reinterpret_cast<const BlockQ8_K*>(x);
+  float sumf = 0;
+  for (int64_t i = 0; i < k / kQK_K; ++i) {
+    int32_t summs = 0, isum = 0;
+    for (int j = 0; j < 16; ++j) summs += b[i].bsums[j] * (a[i].scales[j] >> 4);
+    for (int sb = 0; sb < 16; ++sb)
+      isum += (a[i].scales[sb] & 0xf) * dot16(vreinterpretq_s8_u8(two_bits(a[i].qs, sb)), b[i].qs + 16 * sb);
+    const float dall = b[i].d * fp16_to_fp32(a[i].d);
+    const float dmin = b[i].d * fp16_to_fp32(a[i].dmin);
+    sumf += dall * static_cast<float>(isum) - dmin * static_cast<float>(summs);
+  }
+  return sumf;
+}
+
+static float dot_q3_K(int64_t k, const uint8_t* w, const uint8_t* x) {
+  const auto* a = reinterpret_cast<const BlockQ3_K*>(w);
+  const auto* b = reinterpret_cast<const BlockQ8_K*>(x);
+  float sumf = 0;
+  for (int64_t i = 0; i < k / kQK_K; ++i) {
+    int32_t isum = 0;
+    for (int sb = 0; sb < 16; ++sb) {
+      // high bit of weight 16 sb + l: bit sb / 2 of hmask[16 (sb % 2) + l]; clear means q - 4
+      const uint8x16_t hm = vld1q_u8(a[i].hmask + 16 * (sb % 2));
+      const uint8x16_t clear = vceqq_u8(vandq_u8(hm, vdupq_n_u8(static_cast<uint8_t>(1u << (sb / 2)))), vdupq_n_u8(0));
+      const int8x16_t q = vsubq_s8(vreinterpretq_s8_u8(two_bits(a[i].qs, sb)), vreinterpretq_s8_u8(vandq_u8(clear, vdupq_n_u8(4))));
+      isum += q3_K_scale(a[i].scales, sb) * dot16(q, b[i].qs + 16 * sb);
+    }
+    const float d = fp16_to_fp32(a[i].d) * b[i].d;
+    sumf += d * static_cast<float>(isum);
   }
   return sumf;
 }
@@ -135,11 +225,87 @@ static float dot_q6_K(int64_t k, const uint8_t* w, const uint8_t* x) {
   return sumf;
 }
 
-template <float (*Dot)(int64_t, const uint8_t*, const uint8_t*)>
+// F32 / F16 / BF16: the reference's float orders (kernels/ggml_order.cpp) on
+// four-lane registers: ggml's 4 x 16 lanes for one token (then its scalar
+// leftovers), one 16-lane accumulator for prompt batches and for BF16.
+// Conversions to float are exact, so every lane sees the same operands.
+struct LoadF32 {
+  static float32x4_t at(const uint8_t* p, int64_t i) { return vreinterpretq_f32_u8(vld1q_u8(p + 4 * i)); }
+};
+struct LoadF16 {
+  static float32x4_t at(const uint8_t* p, int64_t i) { return vcvt_f32_f16(vreinterpret_f16_u8(vld1_u8(p + 2 * i))); }
+};
+struct LoadBF16 {
+  static float32x4_t at(const uint8_t* p, int64_t i) {
+    return vreinterpretq_f32_u32(vshll_n_u16(vreinterpret_u16_u8(vld1_u8(p + 2 * i)), 16));
+  }
+};
+
+static inline float reduce16(const float32x4_t acc[4]) {
+  float lanes[16];
+  for (int q = 0; q < 4; ++q) vst1q_f32(lanes + 4 * q, acc[q]);
+  return ggml_order::reduce_add16(lanes);
+}
+
+// The first np (a multiple of 64) elements: accumulators j = 0..3 of 16 lanes, reduced (0+2), (1+3), then together.
+template <class L>
+static float blocked64(int64_t np, const uint8_t* w, const uint8_t* x) {
+  float32x4_t acc[16];
+  for (auto& v : acc) v = vdupq_n_f32(0);
+  for (int64_t i = 0; i < np; i += 64)
+    for (int v = 0; v < 16; ++v) acc[v] = vfmaq_f32(acc[v], L::at(w, i + 4 * v), L::at(x, i + 4 * v));
+  float32x4_t sum[4];
+  for (int q = 0; q < 4; ++q) sum[q] = vaddq_f32(vaddq_f32(acc[q], acc[8 + q]), vaddq_f32(acc[4 + q], acc[12 + q]));
+  return reduce16(sum);
+}
+
+template <class L>
+static float lanes16(int64_t n, const uint8_t* w, const uint8_t* x) {
+  float32x4_t acc[4];
+  for (auto& v : acc) v = vdupq_n_f32(0);
+  for (int64_t i = 0; i < n; i += 16)
+    for (int q = 0; q < 4; ++q) acc[q] = vfmaq_f32(acc[q], L::at(w, i + 4 * q), L::at(x, i + 4 * q));
+  return reduce16(acc);
+}
+
+static float dot_f32(int64_t k, const uint8_t* w, const uint8_t* x) {
+  const int64_t np = k & ~int64_t{63};
+  return ggml_order::dot_f32_tail(reinterpret_cast<const float*>(w), reinterpret_cast<const float*>(x), np, k,
+                                  blocked64<LoadF32>(np, w, x));
+}
+
+static float dot_f16(int64_t k, const uint8_t* w, const uint8_t* x) {
+  const int64_t np = k & ~int64_t{63};
+  return ggml_order::dot_f16_tail(reinterpret_cast<const uint16_t*>(w), reinterpret_cast<const uint16_t*>(x), np, k,
+                                  blocked64<LoadF16>(np, w, x));
+}
+
+// Prompt batches of rows a multiple of 16 long: one 16-lane accumulator (tinyBLAS's order).
+template <class L, float (*Dot)(int64_t, const uint8_t*, const uint8_t*)>
+static float dot_batch16(int64_t k, const uint8_t* w, const uint8_t* x) {
+  return k % 16 == 0 ? lanes16<L>(k, w, x) : Dot(k, w, x);
+}
+
+static float dot_bf16(int64_t k, const uint8_t* w, const uint8_t* x) {
+  const int64_t n16 = k & ~int64_t{15};
+  float sum = n16 > 0 ? lanes16<LoadBF16>(n16, w, x) : 0.0f;
+  for (int64_t i = n16; i < k; ++i) {
+    const uint8_t* wp = w + 2 * i;
+    const uint8_t* xp = x + 2 * i;
+    sum = std::fma(bf16_to_fp32(static_cast<uint16_t>(wp[0] | wp[1] << 8)), bf16_to_fp32(static_cast<uint16_t>(xp[0] | xp[1] << 8)), sum);
+  }
+  return sum;
+}
+
+using DotFn = float (*)(int64_t, const uint8_t*, const uint8_t*);
+
+// Dot for one token, Batch for prompt batches (the reference's vec_dot / vec_dot_batch).
+template <DotFn Dot, DotFn Batch = Dot>
 static void run_rows(const GemmArgs& a) {
+  const DotFn dot = a.batch ? Batch : Dot;
   for (int64_t r = a.r0; r < a.r1; ++r) {
     const uint8_t* row = a.w + static_cast<size_t>(r) * a.w_stride;
-    for (int64_t t = 0; t < a.n; ++t) a.y[t * a.ldy + r] = Dot(a.k, row, a.x + static_cast<size_t>(t) * a.x_stride);
+    for (int64_t t = 0; t < a.n; ++t) a.y[t * a.ldy + r] = dot(a.k, row, a.x + static_cast<size_t>(t) * a.x_stride);
   }
 }
 
@@ -150,12 +316,28 @@ static const Gemm* neon_gemm(formats::GgmlType type) {
   static const Gemm q4_K{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_k4<BlockQ4_K, false>>, kTarget};
   static const Gemm q5_K{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_k4<BlockQ5_K, true>>, kTarget};
   static const Gemm q6_K{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_q6_K>, kTarget};
+  static const Gemm q5_0{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_legacy8<BlockQ5_0, BlockQ8_0, true, false>>, kTarget};
+  static const Gemm q4_1{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_legacy8<BlockQ4_1, BlockQ8_1, false, true>>, kTarget};
+  static const Gemm q5_1{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_legacy8<BlockQ5_1, BlockQ8_1, true, true>>, kTarget};
+  static const Gemm q2_K{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_q2_K>, kTarget};
+  static const Gemm q3_K{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_q3_K>, kTarget};
+  static const Gemm f32{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_f32, dot_batch16<LoadF32, dot_f32>>, kTarget};
+  static const Gemm f16{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_f16, dot_batch16<LoadF16, dot_f16>>, kTarget};
+  static const Gemm bf16{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_bf16>, kTarget};
   switch (type) {
+    case GgmlType::F32: return &f32;
+    case GgmlType::F16: return &f16;
+    case GgmlType::BF16: return &bf16;
     case GgmlType::Q8_0: return &q8_0;
     case GgmlType::Q4_0: return &q4_0;
     case GgmlType::Q4_K: return &q4_K;
     case GgmlType::Q5_K: return &q5_K;
     case GgmlType::Q6_K: return &q6_K;
+    case GgmlType::Q5_0: return &q5_0;
+    case GgmlType::Q4_1: return &q4_1;
+    case GgmlType::Q5_1: return &q5_1;
+    case GgmlType::Q2_K: return &q2_K;
+    case GgmlType::Q3_K: return &q3_K;
     default: return nullptr;
   }
 }
