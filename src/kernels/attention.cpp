@@ -39,14 +39,19 @@ size_t attention_scratch_floats(int64_t n_kv_max, int64_t hd_k, int64_t hd_v) {
   return static_cast<size_t>(3 * n + 66 * hd + 64);
 }
 
+detail::FloatOps detail::float_ops(SimdTarget target) {
+  const FloatOps x86 = float_ops_x86(target);
+  return x86.attention_head ? x86 : float_ops_arm(target);
+}
+
 void attention_head(const AttentionArgs& a, float* out, float* scratch, SimdTarget target) {
-  if (auto f = detail::float_ops_x86(target).attention_head) return f(a, out, scratch);
+  if (auto f = detail::float_ops(target).attention_head) return f(a, out, scratch);
   attention_head_ref(a, out, scratch);
 }
 
 void swiglu(float* gate, const float* up, int64_t n, SimdTarget target) {
   const int64_t n16 = n & ~int64_t{15};
-  if (auto f = detail::float_ops_x86(target).swiglu16) f(gate, up, n16);
+  if (auto f = detail::float_ops(target).swiglu16) f(gate, up, n16);
   else
     for (int64_t i = 0; i < n16; ++i) gate[i] = ggml_order::silu(gate[i]) * up[i];
   for (int64_t i = n16; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];

@@ -31,7 +31,7 @@ struct AttentionArgs {
 size_t attention_scratch_floats(int64_t n_kv_max, int64_t hd_k, int64_t hd_v);
 
 // out: (hd_v). scratch: attention_scratch_floats(...) floats, private to the caller's thread.
-// Runs the target's SIMD kernel (kernels/x86/float-inl.h), bit-identical to
+// Runs the target's SIMD kernel (kernels/float_kernels-inl.h), bit-identical to
 // attention_head_ref, the scalar reference.
 void attention_head(const AttentionArgs& a, float* out, float* scratch, SimdTarget target = simd_target());
 void attention_head_ref(const AttentionArgs& a, float* out, float* scratch);

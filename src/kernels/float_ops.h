@@ -19,6 +19,9 @@ struct FloatOps {
   void (*swiglu16)(float* gate, const float* up, int64_t n16) = nullptr;  // n16: a multiple of 16
 };
 FloatOps float_ops_x86(SimdTarget target);  // null members: no SIMD version
+FloatOps float_ops_arm(SimdTarget target);  // arm/float_ops_neon.cpp
+// The SIMD versions for `target` (x86 or ARM), null members where there are none.
+FloatOps float_ops(SimdTarget target);
 }  // namespace detail
 
 }  // namespace heft::kernels

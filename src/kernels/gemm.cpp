@@ -38,6 +38,7 @@ const Gemm& gemm_for(GgmlType type, SimdTarget target) {
     if (const Gemm* g = detail::gemm_x86_kquants(type, target)) return *g;
     if (const Gemm* g = detail::gemm_x86_float(type, target)) return *g;
     if (const Gemm* g = detail::gemm_arm(type, target)) return *g;
+    if (const Gemm* g = detail::gemm_arm_float(type, target)) return *g;
   }
   return detail::gemm_scalar();
 }

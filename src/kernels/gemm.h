@@ -52,6 +52,7 @@ const Gemm* gemm_x86_legacy(formats::GgmlType type, SimdTarget target);
 const Gemm* gemm_x86_kquants(formats::GgmlType type, SimdTarget target);
 const Gemm* gemm_x86_float(formats::GgmlType type, SimdTarget target);  // F32, F16, BF16 (x86/float_ops.cpp)
 const Gemm* gemm_arm(formats::GgmlType type, SimdTarget target);        // arm/gemm_neon.cpp
+const Gemm* gemm_arm_float(formats::GgmlType type, SimdTarget target);  // F32, F16, BF16 (arm/float_ops_neon.cpp)
 const Gemm& gemm_scalar();
 // The scalar activation rows (ggml's vec_dot_type formats), also used by kernels that read them.
 size_t scalar_act_bytes(formats::GgmlType type, int64_t k);

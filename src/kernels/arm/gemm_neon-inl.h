@@ -225,87 +225,14 @@ static float dot_q6_K(int64_t k, const uint8_t* w, const uint8_t* x) {
   return sumf;
 }
 
-// F32 / F16 / BF16: the reference's float orders (kernels/ggml_order.cpp) on
-// four-lane registers: ggml's 4 x 16 lanes for one token (then its scalar
-// leftovers), one 16-lane accumulator for prompt batches and for BF16.
-// Conversions to float are exact, so every lane sees the same operands.
-struct LoadF32 {
-  static float32x4_t at(const uint8_t* p, int64_t i) { return vreinterpretq_f32_u8(vld1q_u8(p + 4 * i)); }
-};
-struct LoadF16 {
-  static float32x4_t at(const uint8_t* p, int64_t i) { return vcvt_f32_f16(vreinterpret_f16_u8(vld1_u8(p + 2 * i))); }
-};
-struct LoadBF16 {
-  static float32x4_t at(const uint8_t* p, int64_t i) {
-    return vreinterpretq_f32_u32(vshll_n_u16(vreinterpret_u16_u8(vld1_u8(p + 2 * i)), 16));
-  }
-};
-
-static inline float reduce16(const float32x4_t acc[4]) {
-  float lanes[16];
-  for (int q = 0; q < 4; ++q) vst1q_f32(lanes + 4 * q, acc[q]);
-  return ggml_order::reduce_add16(lanes);
-}
-
-// The first np (a multiple of 64) elements: accumulators j = 0..3 of 16 lanes, reduced (0+2), (1+3), then together.
-template <class L>
-static float blocked64(int64_t np, const uint8_t* w, const uint8_t* x) {
-  float32x4_t acc[16];
-  for (auto& v : acc) v = vdupq_n_f32(0);
-  for (int64_t i = 0; i < np; i += 64)
-    for (int v = 0; v < 16; ++v) acc[v] = vfmaq_f32(acc[v], L::at(w, i + 4 * v), L::at(x, i + 4 * v));
-  float32x4_t sum[4];
-  for (int q = 0; q < 4; ++q) sum[q] = vaddq_f32(vaddq_f32(acc[q], acc[8 + q]), vaddq_f32(acc[4 + q], acc[12 + q]));
-  return reduce16(sum);
-}
-
-template <class L>
-static float lanes16(int64_t n, const uint8_t* w, const uint8_t* x) {
-  float32x4_t acc[4];
-  for (auto& v : acc) v = vdupq_n_f32(0);
-  for (int64_t i = 0; i < n; i += 16)
-    for (int q = 0; q < 4; ++q) acc[q] = vfmaq_f32(acc[q], L::at(w, i + 4 * q), L::at(x, i + 4 * q));
-  return reduce16(acc);
-}
-
-static float dot_f32(int64_t k, const uint8_t* w, const uint8_t* x) {
-  const int64_t np = k & ~int64_t{63};
-  return ggml_order::dot_f32_tail(reinterpret_cast<const float*>(w), reinterpret_cast<const float*>(x), np, k,
-                                  blocked64<LoadF32>(np, w, x));
-}
-
-static float dot_f16(int64_t k, const uint8_t* w, const uint8_t* x) {
-  const int64_t np = k & ~int64_t{63};
-  return ggml_order::dot_f16_tail(reinterpret_cast<const uint16_t*>(w), reinterpret_cast<const uint16_t*>(x), np, k,
-                                  blocked64<LoadF16>(np, w, x));
-}
-
-// Prompt batches of rows a multiple of 16 long: one 16-lane accumulator (tinyBLAS's order).
-template <class L, float (*Dot)(int64_t, const uint8_t*, const uint8_t*)>
-static float dot_batch16(int64_t k, const uint8_t* w, const uint8_t* x) {
-  return k % 16 == 0 ? lanes16<L>(k, w, x) : Dot(k, w, x);
-}
-
-static float dot_bf16(int64_t k, const uint8_t* w, const uint8_t* x) {
-  const int64_t n16 = k & ~int64_t{15};
-  float sum = n16 > 0 ? lanes16<LoadBF16>(n16, w, x) : 0.0f;
-  for (int64_t i = n16; i < k; ++i) {
-    const uint8_t* wp = w + 2 * i;
-    const uint8_t* xp = x + 2 * i;
-    sum = std::fma(bf16_to_fp32(static_cast<uint16_t>(wp[0] | wp[1] << 8)), bf16_to_fp32(static_cast<uint16_t>(xp[0] | xp[1] << 8)), sum);
-  }
-  return sum;
-}
-
 using DotFn = float (*)(int64_t, const uint8_t*, const uint8_t*);
 
-// Dot for one token, Batch for prompt batches (the reference's vec_dot / vec_dot_batch).
-template <DotFn Dot, DotFn Batch = Dot>
+// One row and one token at a time (the quantized types sum the same way for batches).
+template <DotFn Dot>
 static void run_rows(const GemmArgs& a) {
-  const DotFn dot = a.batch ? Batch : Dot;
   for (int64_t r = a.r0; r < a.r1; ++r) {
     const uint8_t* row = a.w + static_cast<size_t>(r) * a.w_stride;
-    for (int64_t t = 0; t < a.n; ++t) a.y[t * a.ldy + r] = dot(a.k, row, a.x + static_cast<size_t>(t) * a.x_stride);
+    for (int64_t t = 0; t < a.n; ++t) a.y[t * a.ldy + r] = Dot(a.k, row, a.x + static_cast<size_t>(t) * a.x_stride);
   }
 }
 
@@ -321,13 +248,7 @@ static const Gemm* neon_gemm(formats::GgmlType type) {
   static const Gemm q5_1{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_legacy8<BlockQ5_1, BlockQ8_1, true, true>>, kTarget};
   static const Gemm q2_K{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_q2_K>, kTarget};
   static const Gemm q3_K{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_q3_K>, kTarget};
-  static const Gemm f32{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_f32, dot_batch16<LoadF32, dot_f32>>, kTarget};
-  static const Gemm f16{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_f16, dot_batch16<LoadF16, dot_f16>>, kTarget};
-  static const Gemm bf16{detail::scalar_act_bytes, detail::scalar_quantize, run_rows<dot_bf16>, kTarget};
   switch (type) {
-    case GgmlType::F32: return &f32;
-    case GgmlType::F16: return &f16;
-    case GgmlType::BF16: return &bf16;
     case GgmlType::Q8_0: return &q8_0;
     case GgmlType::Q4_0: return &q4_0;
     case GgmlType::Q4_K: return &q4_K;

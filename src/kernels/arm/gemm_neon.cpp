@@ -1,7 +1,7 @@
 // Kernels for the legacy (Q4_0, Q4_1, Q5_0, Q5_1, Q8_0) and k-quant (Q2_K ..
 // Q6_K) types on AArch64 (gemm_neon-inl.h), compiled for plain NEON and for
 // NEON with the dot-product extension; the dispatcher (kernels/simd.cpp) uses
-// the second only where the CPU runs it; and F32, F16, BF16.
+// the second only where the CPU runs it. F32/F16/BF16: float_ops_neon.cpp.
 #include "kernels/gemm.h"
 
 #if defined(__aarch64__)

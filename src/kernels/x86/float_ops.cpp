@@ -1,5 +1,6 @@
-// Attention head and SwiGLU (float-inl.h) and the F32/F16/BF16 matrix kernels
-// (gemm_float-inl.h) compiled for AVX2 and AVX-512
+// Attention head and SwiGLU (kernels/float_kernels-inl.h) and the F32/F16/BF16
+// matrix kernels (kernels/gemm_float-inl.h) on x86's V16 (x86/v16-inl.h),
+// compiled for AVX2 and AVX-512
 // (one source per instruction set, as gemm_legacy.cpp explains).
 #include "kernels/float_ops.h"
 
@@ -28,8 +29,9 @@ namespace heft::kernels {
 HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt")
 namespace avx2 {
 #define HEFT_AVX512 0
-#include "kernels/x86/float-inl.h"
-#include "kernels/x86/gemm_float-inl.h"
+#include "kernels/x86/v16-inl.h"
+#include "kernels/float_kernels-inl.h"
+#include "kernels/gemm_float-inl.h"
 #undef HEFT_AVX512
 }  // namespace avx2
 HEFT_TARGET_END
@@ -37,8 +39,9 @@ HEFT_TARGET_END
 HEFT_TARGET_BEGIN("avx2,fma,f16c,bmi,bmi2,popcnt,lzcnt,avx512f,avx512vl,avx512dq,avx512bw")
 namespace avx512 {
 #define HEFT_AVX512 1
-#include "kernels/x86/float-inl.h"
-#include "kernels/x86/gemm_float-inl.h"
+#include "kernels/x86/v16-inl.h"
+#include "kernels/float_kernels-inl.h"
+#include "kernels/gemm_float-inl.h"
 #undef HEFT_AVX512
 }  // namespace avx512
 HEFT_TARGET_END

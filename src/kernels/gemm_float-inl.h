@@ -1,6 +1,6 @@
-// F32, F16 and BF16 weights times activations of the same type, for one x86
-// target (included by float_ops.cpp after float-inl.h, whose 16-lane V16 and
-// blocked64 it uses). The sums are the reference's (ggml_order.h), lane for
+// F32, F16 and BF16 weights times activations of the same type, for one SIMD
+// target (included after float_kernels-inl.h, whose 16-lane V16 and blocked64
+// it uses, by x86/float_ops.cpp and arm/float_ops_neon.cpp). The sums are the reference's (ggml_order.h), lane for
 // lane, so results are bit-identical to vec_dot / vec_dot_batch:
 // - F32/F16, one token (or rows not a multiple of 16 long): blocked64 per row,
 //   then the reference's scalar leftovers;
@@ -83,8 +83,8 @@ static void float_run(const GemmArgs& a) {
         a.y[t * a.ldy + r] = float_dot_one<W>(a.w + static_cast<size_t>(r) * a.w_stride, a.x + static_cast<size_t>(t) * a.x_stride, a.k);
     return;
   }
-  // Registers: R x T accumulators of 16 lanes (one zmm, or two ymm on AVX2).
-  constexpr int kR = HEFT_AVX512 ? 4 : 2, kT = HEFT_AVX512 ? 4 : 2;
+  // Registers: R x T accumulators of 16 lanes (the target's V16 says how many fit).
+  constexpr int kR = kFloatTileR, kT = kFloatTileT;
   constexpr int64_t kChunk = 64;  // tokens whose activations stay in L2 while rows stream past
   for (int64_t c0 = 0; c0 < a.n; c0 += kChunk) {
     const int64_t c1 = std::min(a.n, c0 + kChunk);
