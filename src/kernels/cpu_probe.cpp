@@ -28,7 +28,7 @@ namespace heft::kernels {
 
 namespace {
 
-sigjmp_buf* g_probe_jump = nullptr;
+thread_local sigjmp_buf* g_probe_jump = nullptr;  // the handler runs on the faulting thread
 
 void on_probe_fault(int) { siglongjmp(*g_probe_jump, 1); }
 

@@ -9,6 +9,8 @@ namespace heft::kernels {
 
 // Runs probe() and says whether it finished without an illegal-instruction
 // or segmentation fault. Restores the previous signal handlers either way.
+// The handlers are process-wide: call it from one thread at a time (heft
+// probes once, inside simd_supported()'s static initialisation).
 bool instruction_runs(void (*probe)());
 
 // x86 sets the dispatcher can use; all false elsewhere.
