@@ -3,9 +3,10 @@
 // Armv8.2+). Included inside namespace heft::kernels::<target>.
 //
 // Activations use the scalar reference formats (Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1
-// for Q4_1/Q5_1, Q8_K for the k-quants), and every kernel forms the same exact integer sums as the
-// reference (kernels/vec_dot_ref.cpp) and scales them with the same float
-// operations in the same order, so results are bit-identical to it.
+// for Q4_1/Q5_1, Q8_K for the k-quants), and every kernel forms the same
+// exact integer sums as the reference (kernels/vec_dot_ref.cpp) and scales
+// them with the same float operations in the same order, so results are
+// bit-identical to it. The float types are in arm/float_ops_neon.cpp.
 
 // 4 int32 lanes += sums of 4 adjacent products a[4i..4i+3] * b[4i..4i+3]
 // (sdot's grouping; without it, widening multiplies and pairwise adds).
