@@ -38,7 +38,7 @@ void matmul(const model::Weight& w, const float* x, int64_t n_tokens, float* y, 
         part.r1 = r1;
         g.run(part);
       },
-      16);
+      16, 64);  // chunks of 64 rows: an idle thread can take over part of a stalled thread's slice
 }
 
 void weight_row(const model::Weight& w, int64_t r, float* out) { kernels::dequantize_row(w.type, w.row(r), out, w.cols); }
