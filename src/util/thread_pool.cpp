@@ -64,9 +64,8 @@ void ThreadPool::slice_bounds(unsigned index, int64_t& begin, int64_t& end) cons
 void ThreadPool::work(unsigned index) {
   for (unsigned k = 0; k < n_threads_; ++k) {
     Cursor& c = cursors_[(index + k) % n_threads_];
-    const int64_t step = job_chunk_ > 0 ? job_chunk_ : c.end;  // 0: the whole slice at once
-    for (int64_t b; (b = c.next.fetch_add(step, std::memory_order_relaxed)) < c.end;) {
-      const int64_t e = std::min(c.end, b + step);
+    for (int64_t b; (b = c.next.fetch_add(job_chunk_, std::memory_order_relaxed)) < c.end;) {
+      const int64_t e = std::min(c.end, b + job_chunk_);
       (*job_)(b, e, index);
       if (remaining_.fetch_sub(e - b, std::memory_order_acq_rel) == e - b) remaining_.notify_one();
     }
@@ -112,7 +111,7 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
   job_ = &fn;
   job_n_ = n;
   job_grain_ = grain;
-  job_chunk_ = chunk > 0 ? (chunk + grain - 1) / grain * grain : 0;
+  job_chunk_ = chunk > 0 ? (chunk + grain - 1) / grain * grain : n;  // n: each slice in one piece
   for (unsigned i = 0; i < n_threads_; ++i) {
     int64_t begin, end;
     slice_bounds(i, begin, end);

@@ -43,7 +43,7 @@ class ThreadPool {
   unsigned n_threads_;
   std::vector<std::thread> threads_;
   const std::function<void(int64_t, int64_t, unsigned)>* job_ = nullptr;
-  int64_t job_n_ = 0, job_grain_ = 1, job_chunk_ = 0;
+  int64_t job_n_ = 0, job_grain_ = 1, job_chunk_ = 1;  // job_chunk_: elements per claim
   struct alignas(64) Cursor {
     std::atomic<int64_t> next{0};  // the next chunk of this thread's slice
     int64_t end = 0;

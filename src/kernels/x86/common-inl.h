@@ -105,6 +105,13 @@ static inline void transpose8x8_epi32(const __m256i v[8], __m256i g[8]) {
   g[7] = _mm256_permute2x128_si256(u3, u7, 0x31);
 }
 
+// Weight row r + i of an 8-row tile (i < 8): rows past r_end repeat the last
+// row, computed but never stored, so every output is computed the same way
+// wherever a caller's row range ends.
+static inline const uint8_t* tile8_row(const GemmArgs& a, int64_t r, int64_t r_end, int i) {
+  return a.w + static_cast<size_t>(std::min<int64_t>(r + i, r_end - 1)) * a.w_stride;
+}
+
 // The first `live` (at most 8) lanes of v, one output row each (8-row tiles).
 static inline void store_rows8(float* y, __m256 v, int64_t live) {
   if (live == 8) {

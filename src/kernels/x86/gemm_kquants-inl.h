@@ -314,7 +314,7 @@ template <bool kFifthBit>
 static void k4_headers(const GemmArgs& a, int64_t r, int64_t r_end, K4Header8* h) {
   constexpr size_t kBlockBytes = kFifthBit ? 176 : 144;
   for (int i = 0; i < 8; ++i) {
-    const uint8_t* row = a.w + static_cast<size_t>(std::min(r + i, r_end - 1)) * a.w_stride;
+    const uint8_t* row = tile8_row(a, r, r_end, i);
     for (int64_t b = 0; b < a.k / 256; ++b) {
       const uint8_t* blk = row + static_cast<size_t>(b) * kBlockBytes;
       std::memcpy(&h[b].d[i], blk, 2);
@@ -333,7 +333,7 @@ static void q45k_tile8(const GemmArgs& a, int64_t r, int64_t r_end, int64_t t, c
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[8];
-  for (int i = 0; i < 8; ++i) wr[i] = a.w + static_cast<size_t>(std::min(r + i, r_end - 1)) * a.w_stride;
+  for (int i = 0; i < 8; ++i) wr[i] = tile8_row(a, r, r_end, i);
   Q8KRows xr[T];
   #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
@@ -437,7 +437,7 @@ struct Q6KHeader8 {
 
 static inline void q6k_headers(const GemmArgs& a, int64_t r, int64_t r_end, Q6KHeader8* h) {
   for (int i = 0; i < 8; ++i) {
-    const uint8_t* row = a.w + static_cast<size_t>(std::min(r + i, r_end - 1)) * a.w_stride;
+    const uint8_t* row = tile8_row(a, r, r_end, i);
     for (int64_t b = 0; b < a.k / 256; ++b) {
       const uint8_t* blk = row + static_cast<size_t>(b) * FQ6_K::kBytes;
       std::memcpy(&h[b].d[i], blk + 208, 2);
@@ -456,7 +456,7 @@ static void q6k_tile8(const GemmArgs& a, int64_t r, int64_t r_end, int64_t t, co
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[8];
-  for (int i = 0; i < 8; ++i) wr[i] = a.w + static_cast<size_t>(std::min(r + i, r_end - 1)) * a.w_stride;
+  for (int i = 0; i < 8; ++i) wr[i] = tile8_row(a, r, r_end, i);
   Q8KRows xr[T];
   #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);

@@ -222,7 +222,7 @@ static void legacy_tile8(const GemmArgs& a, int64_t r, int64_t r_end, int64_t t)
   const int64_t nb = a.k / 32;
   const x86::Q8Layout L = x86::q8_layout(a.k);
   const uint8_t* wr[8];
-  for (int i = 0; i < 8; ++i) wr[i] = a.w + static_cast<size_t>(std::min(r + i, r_end - 1)) * a.w_stride;
+  for (int i = 0; i < 8; ++i) wr[i] = tile8_row(a, r, r_end, i);
   const uint8_t* xrow[T];
   #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) xrow[j] = a.x + static_cast<size_t>(t + j) * a.x_stride;
