@@ -156,6 +156,23 @@ TEST(Gemm, EveryTargetMatchesTheReference) {
   }
 }
 
+// x86 Q4_0 decode keeps ggml's eight lanes per block on every target; the VNNI
+// targets keep the high nibbles in place (16 x, scaled back once per row),
+// which must change no bit.
+TEST(Gemm, Q4_0DecodeIsTheSameOnEveryX86Target) {
+  const Problem p = make(GgmlType::Q4_0, 1024, 9, 1, 5);
+  std::vector<float> first;
+  int targets = 0;
+  for (SimdTarget target : kernels::simd_supported()) {
+    if (target == SimdTarget::Scalar || arm_target(target)) continue;
+    std::vector<float> y(static_cast<size_t>(p.rows), NAN);
+    run(p, target, false, 0, p.rows, y);
+    if (targets++ == 0) first = y;
+    else EXPECT_EQ(std::memcmp(first.data(), y.data(), y.size() * 4), 0) << name(target, GgmlType::Q4_0);
+  }
+  if (targets < 2) GTEST_SKIP() << "fewer than two x86 SIMD targets on this machine";
+}
+
 TEST(Gemm, OutputsDoNotDependOnTheSplit) {
   for (SimdTarget target : kernels::simd_supported()) {
     for (GgmlType type : kTypes) {

@@ -35,6 +35,19 @@ static inline __m256i fifth_bits(const uint8_t* qh_ptr) {
 #endif
 }
 
+// Decode's Q4_0 weights with VNNI: the block's 16 bytes in both halves, low
+// nibbles kept in the low half and high nibbles in place (16 x their value) in
+// the high half. One broadcast load and one and, where unpacking takes a shift,
+// an insert and an and; vpdpbusd does not saturate, so 240 * 127 is exact. The
+// high half's lanes then hold 16 x the unpacked lane's sum (their bias too:
+// zero point 128), and so 16 x its float accumulator: exactly, as scaling by a
+// power of two commutes with rounding. The tile scales them back once per row.
+static inline __m256i nibbles_in_place(const uint8_t* qs) {
+  const __m256i q = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
+  return _mm256_and_si256(q, _mm256_setr_epi64x(0x0f0f0f0f0f0f0f0f, 0x0f0f0f0f0f0f0f0f, static_cast<int64_t>(0xf0f0f0f0f0f0f0f0),
+                                                 static_cast<int64_t>(0xf0f0f0f0f0f0f0f0)));
+}
+
 struct WQ4_0 {
   static constexpr bool kHasMin = false;
   static constexpr size_t kBytes = 18;
@@ -42,6 +55,7 @@ struct WQ4_0 {
   static constexpr bool kSigned = false;
   // ggml's (repacked) x86 Q4_0 kernels sum whole blocks: legacy_tile8's order.
   static constexpr bool kWholeBlockSums = true;
+  static constexpr bool kHighNibblesInPlace = HEFT_VNNI;  // decode (legacy_tile) loads with nibbles_in_place
   static __m256i load(const uint8_t* b) { return unpack_nibbles(b + 2); }  // 0..15
 };
 
@@ -51,6 +65,7 @@ struct WQ4_1 {
   static constexpr int kZero = 0;
   static constexpr bool kSigned = false;
   static constexpr bool kWholeBlockSums = false;  // ggml's x86 Q4_1: eight lanes per block
+  static constexpr bool kHighNibblesInPlace = false;
   static __m256i load(const uint8_t* b) { return unpack_nibbles(b + 4); }  // 0..15
 };
 
@@ -60,6 +75,7 @@ struct WQ5_1 {
   static constexpr int kZero = 0;
   static constexpr bool kSigned = false;
   static constexpr bool kWholeBlockSums = false;
+  static constexpr bool kHighNibblesInPlace = false;
   static __m256i load(const uint8_t* b) { return _mm256_or_si256(unpack_nibbles(b + 8), fifth_bits(b + 4)); }  // 0..31
 };
 
@@ -70,6 +86,7 @@ struct WQ5_0 {
   static constexpr bool kSigned = false;
   // ggml's x86 Q5_0 kernels keep eight lanes per block: legacy_tile's order.
   static constexpr bool kWholeBlockSums = false;
+  static constexpr bool kHighNibblesInPlace = false;
   static __m256i load(const uint8_t* b) { return _mm256_or_si256(unpack_nibbles(b + 6), fifth_bits(b + 2)); }  // 0..31
 };
 
@@ -79,6 +96,7 @@ struct WQ8_0 {
   static constexpr int kZero = 128;
   static constexpr bool kSigned = true;
   static constexpr bool kWholeBlockSums = false;
+  static constexpr bool kHighNibblesInPlace = false;
   static __m256i load(const uint8_t* b) {
     const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 2));
 #if HEFT_VNNI
@@ -91,8 +109,10 @@ struct WQ8_0 {
 
 // Q8_0 activations in the planar layout (act_layout.h), rounded as ggml's x86 quantize_row_q8_0;
 // with kWithS also Q8_1's s (quantize_row_q8_1: the same quants and d).
+// zero_high: the zero point of the block's high 16 weights as the decode tile
+// stores them (16 x zero for nibbles_in_place), folded into lanes 4..7 of the bias.
 template <bool kWithS>
-static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero) {
+static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero, int zero_high) {
   const x86::Q8Layout L = x86::q8_layout(k);
   auto* qs = reinterpret_cast<int8_t*>(dst);
   auto* d = reinterpret_cast<float*>(dst + L.d);
@@ -121,7 +141,8 @@ static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero) {
     const __m256i s01 = _mm256_hadd_epi32(q[0], q[1]), s23 = _mm256_hadd_epi32(q[2], q[3]);
     __m256i s = _mm256_hadd_epi32(s01, s23);  // groups g0 g2 g4 g6 | g1 g3 g5 g7
     s = _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bias + 8 * b), _mm256_mullo_epi32(s, _mm256_set1_epi32(-zero)));
+    const __m256i zeros = _mm256_setr_epi32(-zero, -zero, -zero, -zero, -zero_high, -zero_high, -zero_high, -zero_high);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bias + 8 * b), _mm256_mullo_epi32(s, zeros));
     const int32_t sum = hsum_i32_8(s);
     bsum[b] = -zero * sum;
     if constexpr (kWithS) sx[b] = fp16_to_fp32(fp32_to_fp16(maxs / 127.f * static_cast<float>(sum)));  // Q8_1's s, from the fp32 d
@@ -162,7 +183,8 @@ static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       const uint8_t* blk = wr[i] + static_cast<size_t>(b) * W::kBytes;
-      wv[i] = W::load(blk);
+      if constexpr (W::kHighNibblesInPlace) wv[i] = nibbles_in_place(blk + 2);
+      else wv[i] = W::load(blk);
       dw[i] = fp16_splat(blk);
       if constexpr (W::kHasMin) {
         const float m = fp16_scalar(blk + 2);
@@ -189,6 +211,13 @@ static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
         }
       }
     }
+  }
+  if constexpr (W::kHighNibblesInPlace) {
+    const __m256 unscale = _mm256_setr_ps(1, 1, 1, 1, 1.f / 16, 1.f / 16, 1.f / 16, 1.f / 16);
+    #pragma GCC unroll 16
+    for (int i = 0; i < R; ++i)
+      #pragma GCC unroll 16
+      for (int j = 0; j < T; ++j) acc[i][j] = _mm256_mul_ps(acc[i][j], unscale);
   }
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
@@ -297,7 +326,8 @@ static size_t legacy_act_bytes(formats::GgmlType, int64_t k) { return x86::q8_la
 
 template <class W>
 static void legacy_quantize(formats::GgmlType, const float* x, uint8_t* dst, int64_t k) {
-  quantize_q8<W::kHasMin>(x, dst, k, W::kZero);  // only Q8_1 (for Q4_1/Q5_1) reads s
+  // only Q8_1 (for Q4_1/Q5_1) reads s
+  quantize_q8<W::kHasMin>(x, dst, k, W::kZero, W::kHighNibblesInPlace ? 16 * W::kZero : W::kZero);
 }
 
 const Gemm* legacy_gemm(formats::GgmlType type) {
