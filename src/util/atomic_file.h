@@ -3,11 +3,16 @@
 // temporary file beside it, commit() flushes, fsyncs and renames. Destroyed
 // without commit(), the temporary file is removed, so a failure never leaves a
 // half-written output behind.
+//
+// Data reaches the kernel in whole 2 MiB writes at 2 MiB offsets: kernels with
+// large page-cache folios (Linux 6.x on ext4, xfs) then cache the file in
+// 2 MiB folios, which the next mmap of it maps with huge pages (decode reads
+// every weight per token; docs/performance.md, "Huge pages").
 #include <cstdint>
-#include <cstdio>
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "util/error.h"
 
@@ -30,8 +35,10 @@ class AtomicFile {
 
  private:
   AtomicFile() = default;
+  Result<void> flush();
   std::string path_, temp_path_;
-  std::FILE* file_ = nullptr;
+  int fd_ = -1;
+  std::vector<uint8_t> buffer_;  // capacity kBufferBytes; flushed when full
   uint64_t written_ = 0;
   bool committed_ = false;
 };
