@@ -39,9 +39,10 @@ Context::Context(const model::Model& model, const ContextParams& params, int64_t
   k_.resize(static_cast<size_t>(B * cache_.k_dim()));
   v_.resize(static_cast<size_t>(B * cache_.v_dim()));
   attn_.resize(static_cast<size_t>(B * out_dim));
-  ffn_a_.resize(static_cast<size_t>(B * std::max<int64_t>(hp.n_ff, hp.n_embd)));
+  const int64_t ffn_rows = std::min(B, kFfnTokens);
+  ffn_a_.resize(static_cast<size_t>(ffn_rows * std::max<int64_t>(hp.n_ff, hp.n_embd)));
   const int64_t up_width = model.spec->fused_gate_up ? 2 * int64_t{hp.n_ff} : model.spec->gated_ffn ? hp.n_ff : 0;
-  ffn_b_.resize(static_cast<size_t>(B * up_width));
+  ffn_b_.resize(static_cast<size_t>(ffn_rows * up_width));
   if (model.spec->fused_qkv) qkv_.resize(static_cast<size_t>(B * (q_dim + cache_.k_dim() + cache_.v_dim())));
   scores_.resize(static_cast<size_t>(pool_.size()) * static_cast<size_t>(scratch_stride()));
   rope_.resize(static_cast<size_t>(2 * B * hp.n_rot));  // global and sliding-window layer angles

@@ -68,7 +68,9 @@ class Context {
   std::vector<float> logits_;
   int64_t n_logits_ = 0;
 
-  // Scratch, sized for n_batch tokens.
+  // Scratch, sized for n_batch tokens (the FFN's intermediates for
+  // kFfnTokens: forward.cpp runs the FFN in pieces of at most that many).
+  static constexpr int64_t kFfnTokens = 128;
   std::vector<float> x_, h_, q_, k_, v_, qkv_, attn_, ffn_a_, ffn_b_, scores_, rope_;
   std::vector<uint8_t> act_;
   std::vector<std::vector<float>> norm_weights_;  // norm vectors as floats, per layer

@@ -63,10 +63,10 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
       }
     });
   };
-  auto add_bias = [&](float* y, const model::Weight& b, int64_t width) {
+  auto add_bias = [&](float* y, const model::Weight& b, int64_t width, int64_t rows) {
     if (!b.present()) return;
     const float* bv = f32(b);
-    for (int64_t t = 0; t < n; ++t)
+    for (int64_t t = 0; t < rows; ++t)
       for (int64_t i = 0; i < width; ++i) y[t * width + i] += bv[i];
   };
   auto activation = [&](float v) { return spec.activation == model::Activation::Silu ? silu(v) : gelu_tanh(v); };
@@ -94,7 +94,7 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
       const int64_t width = q_dim + kv_dim + v_dim;
       float* qkv = qkv_.data();
       matmul(w.wqkv, h, n, qkv, act, pool_);
-      add_bias(qkv, w.bqkv, width);
+      add_bias(qkv, w.bqkv, width, n);
       for (int64_t t = 0; t < n; ++t) {
         std::copy_n(qkv + t * width, q_dim, q_.data() + t * q_dim);
         std::copy_n(qkv + t * width + q_dim, kv_dim, k_.data() + t * kv_dim);
@@ -104,9 +104,9 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
       matmul(w.wq, h, n, q_.data(), act, pool_);
       matmul(w.wk, h, n, k_.data(), act, pool_);
       matmul(w.wv, h, n, v_.data(), act, pool_);
-      add_bias(q_.data(), w.bq, q_dim);
-      add_bias(k_.data(), w.bk, kv_dim);
-      add_bias(v_.data(), w.bv, v_dim);
+      add_bias(q_.data(), w.bq, q_dim, n);
+      add_bias(k_.data(), w.bk, kv_dim, n);
+      add_bias(v_.data(), w.bv, v_dim, n);
     }
     // Per-head Q/K norms, RoPE, Q scaling, then into the cache.
     const float* rc_base = rope_.data() + (swa ? n : 0) * hp.n_rot;
@@ -132,36 +132,44 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
     });
     attention(l, n, pos0, swa ? hp.n_swa : 0, spec.scale_q ? 1.0f : 1.0f / std::sqrt(static_cast<float>(hd)));
     matmul(w.wo, attn_.data(), n, h, act, pool_);
-    add_bias(h, w.bo, E);
+    add_bias(h, w.bo, E, n);
     if (spec.post_norms) norm(h, w.attn_post_norm, model::Weight{}, h);
     for (int64_t i = 0; i < n * E; ++i) x[i] += h[i];
 
     norm(x, w.ffn_norm, w.ffn_norm_bias, h);
-    float* a = ffn_a_.data();
-    float* b = ffn_b_.data();
-    if (spec.fused_gate_up) {
-      matmul(w.ffn_up, h, n, b, act, pool_);  // (n, 2F): gate then up
-      add_bias(b, w.b_up, 2 * F);
-      for (int64_t t = 0; t < n; ++t) {
-        const float* gate = b + t * 2 * F;
-        const float* up = gate + F;
-        for (int64_t i = 0; i < F; ++i) a[t * F + i] = activation(gate[i]) * up[i];
-      }
-    } else if (spec.gated_ffn) {
-      matmul(w.ffn_up, h, n, b, act, pool_);
-      matmul(w.ffn_gate, h, n, a, act, pool_);
-      if (spec.activation == model::Activation::Silu) {
-        for (int64_t t = 0; t < n; ++t) swiglu_ggml(a + t * F, b + t * F, F);
+    // The FFN in near-equal pieces of at most kFfnTokens tokens (each of a
+    // batch's pieces at least 2 tokens, so the batch kernels serve them all):
+    // its wide intermediates then need scratch for that many tokens only.
+    const int64_t pieces = (n + kFfnTokens - 1) / kFfnTokens;
+    for (int64_t piece = 0; piece < pieces; ++piece) {
+      const int64_t t0 = n * piece / pieces, rows = n * (piece + 1) / pieces - t0;
+      float* piece_h = h + t0 * E;  // input rows, then the down projection's output
+      float* a = ffn_a_.data();
+      float* b = ffn_b_.data();
+      if (spec.fused_gate_up) {
+        matmul(w.ffn_up, piece_h, rows, b, act, pool_);  // (rows, 2F): gate then up
+        add_bias(b, w.b_up, 2 * F, rows);
+        for (int64_t t = 0; t < rows; ++t) {
+          const float* gate = b + t * 2 * F;
+          const float* up = gate + F;
+          for (int64_t i = 0; i < F; ++i) a[t * F + i] = activation(gate[i]) * up[i];
+        }
+      } else if (spec.gated_ffn) {
+        matmul(w.ffn_up, piece_h, rows, b, act, pool_);
+        matmul(w.ffn_gate, piece_h, rows, a, act, pool_);
+        if (spec.activation == model::Activation::Silu) {
+          for (int64_t t = 0; t < rows; ++t) swiglu_ggml(a + t * F, b + t * F, F);
+        } else {
+          for (int64_t i = 0; i < rows * F; ++i) a[i] = gelu_tanh(a[i]) * b[i];
+        }
       } else {
-        for (int64_t i = 0; i < n * F; ++i) a[i] = gelu_tanh(a[i]) * b[i];
+        matmul(w.ffn_up, piece_h, rows, a, act, pool_);
+        add_bias(a, w.b_up, F, rows);
+        for (int64_t i = 0; i < rows * F; ++i) a[i] = activation(a[i]);
       }
-    } else {
-      matmul(w.ffn_up, h, n, a, act, pool_);
-      add_bias(a, w.b_up, F);
-      for (int64_t i = 0; i < n * F; ++i) a[i] = activation(a[i]);
+      matmul(w.ffn_down, a, rows, piece_h, act, pool_);
     }
-    matmul(w.ffn_down, a, n, h, act, pool_);
-    add_bias(h, w.b_down, E);
+    add_bias(h, w.b_down, E, n);
     if (spec.post_norms) norm(h, w.ffn_post_norm, model::Weight{}, h);
     for (int64_t i = 0; i < n * E; ++i) x[i] += h[i];
   }
