@@ -64,6 +64,27 @@ TEST(Logits, BatchSizeDoesNotChangeTheLogits) {
   }
 }
 
+// A 300-token batch runs its FFN in pieces (engine/forward.cpp, at most 128
+// tokens each); three batches of 100 run it whole. Every token's arithmetic is
+// the same either way, so the logits must be the same bits.
+TEST(Logits, FfnPiecesOfALongBatchChangeNoBit) {
+  const std::string dir = test::scratch_dir();
+  std::string ids;
+  uint32_t state = 12345;
+  for (int i = 0; i < 300; ++i) {
+    state = state * 1664525u + 1013904223u;
+    ids += (i ? "," : "") + std::to_string(1 + (state >> 8) % 2047);
+  }
+  for (const char* b : {"512", "100"}) {
+    auto r = test::heft({"logits", test::shared(test::kTinyF32), "--ids", ids, "-b", b, "-o", dir + "/b" + b + ".npy"});
+    ASSERT_EQ(r.status, 0) << r.err;
+  }
+  auto whole = util::read_file(dir + "/b512.npy", size_t{1} << 30), pieces = util::read_file(dir + "/b100.npy", size_t{1} << 30);
+  ASSERT_TRUE(whole && pieces);
+  ASSERT_GT(whole->size(), 300u * 2048 * 4);
+  EXPECT_TRUE(*whole == *pieces);
+}
+
 TEST(Logits, WritesNpy) {
   const std::string dir = test::scratch_dir();
   const std::string ids = "1,80,147";
