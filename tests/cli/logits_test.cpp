@@ -73,7 +73,8 @@ TEST(Logits, FfnPiecesOfALongBatchChangeNoBit) {
   uint32_t state = 12345;
   for (int i = 0; i < 300; ++i) {
     state = state * 1664525u + 1013904223u;
-    ids += (i ? "," : "") + std::to_string(1 + (state >> 8) % 2047);
+    if (i) ids += ',';
+    ids += std::to_string(1 + (state >> 8) % 2047);
   }
   for (const char* b : {"512", "100"}) {
     auto r = test::heft({"logits", test::shared(test::kTinyF32), "--ids", ids, "-b", b, "-o", dir + "/b" + b + ".npy"});
