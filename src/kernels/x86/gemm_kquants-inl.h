@@ -89,6 +89,7 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       blk[i] = wr[i] + static_cast<size_t>(b) * kBlockBytes;
+      if constexpr (R == 1 && T == 1) prefetch_ahead(blk[i], kBlockBytes);  // decode (run_decode)
       dw[i] = fp16_scalar(blk[i]);
       dmin[i] = fp16_scalar(blk[i] + 2);
       // Six-bit scales and mins (get_scale_min_k4) rearranged to bytes sc0..7, m0..7.
@@ -235,6 +236,7 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       blk[i] = wr[i] + static_cast<size_t>(b) * F::kBytes;
+      if constexpr (R == 1 && T == 1) prefetch_ahead(blk[i], F::kBytes);  // decode (run_decode)
       dw[i] = F::d(blk[i]);
       const __m128i s8 = F::scales(blk[i]);
       sc16[i] = _mm256_cvtepi8_epi16(s8);
@@ -417,9 +419,7 @@ static void q45k_run(const GemmArgs& a) {
     if (a.n > 1) return q45k_run8<kFifthBit>(a);
   }
   if (a.n == 1) {
-    run_tiles<2, 1>(a, 1, q45k_tile<kFifthBit, 2, 1>, q45k_tile<kFifthBit, 1, 1>, q45k_tile<kFifthBit, 2, 1>,
-                    q45k_tile<kFifthBit, 1, 1>);
-    return;
+    return run_decode(a, q45k_tile<kFifthBit, 1, 1>);
   }
   run_tiles<kR, kT>(a, 64, q45k_tile<kFifthBit, kR, kT>, q45k_tile<kFifthBit, 1, kT>, q45k_tile<kFifthBit, kR, 1>,
                     q45k_tile<kFifthBit, 1, 1>);
@@ -535,10 +535,7 @@ static void q16_run(const GemmArgs& a) {
   if constexpr (HEFT_AVX512 && std::is_same_v<F, FQ6_K>) {
     if (a.n > 1) return q6k_run8(a);
   }
-  if (a.n == 1) {
-    run_tiles<2, 1>(a, 1, q16_tile<F, 2, 1>, q16_tile<F, 1, 1>, q16_tile<F, 2, 1>, q16_tile<F, 1, 1>);
-    return;
-  }
+  if (a.n == 1) return run_decode(a, q16_tile<F, 1, 1>);
   run_tiles<kR, kT>(a, 64, q16_tile<F, kR, kT>, q16_tile<F, 1, kT>, q16_tile<F, kR, 1>, q16_tile<F, 1, 1>);
 }
 

@@ -55,7 +55,7 @@ struct WQ4_0 {
   static constexpr bool kSigned = false;
   // ggml's (repacked) x86 Q4_0 kernels sum whole blocks: legacy_tile8's order.
   static constexpr bool kWholeBlockSums = true;
-  static constexpr bool kHighNibblesInPlace = HEFT_VNNI;  // decode (legacy_tile) loads with nibbles_in_place
+  static constexpr bool kHighNibblesInPlace = HEFT_VNNI;  // decode (q4_0_decode_row) loads with nibbles_in_place
   static __m256i load(const uint8_t* b) { return unpack_nibbles(b + 2); }  // 0..15
 };
 
@@ -183,8 +183,8 @@ static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       const uint8_t* blk = wr[i] + static_cast<size_t>(b) * W::kBytes;
-      if constexpr (W::kHighNibblesInPlace) wv[i] = nibbles_in_place(blk + 2);
-      else wv[i] = W::load(blk);
+      if constexpr (R == 1 && T == 1) prefetch_ahead(blk, W::kBytes);  // decode (run_decode)
+      wv[i] = W::load(blk);
       dw[i] = fp16_splat(blk);
       if constexpr (W::kHasMin) {
         const float m = fp16_scalar(blk + 2);
@@ -211,13 +211,6 @@ static void legacy_tile(const GemmArgs& a, int64_t r, int64_t t) {
         }
       }
     }
-  }
-  if constexpr (W::kHighNibblesInPlace) {
-    const __m256 unscale = _mm256_setr_ps(1, 1, 1, 1, 1.f / 16, 1.f / 16, 1.f / 16, 1.f / 16);
-    #pragma GCC unroll 16
-    for (int i = 0; i < R; ++i)
-      #pragma GCC unroll 16
-      for (int j = 0; j < T; ++j) acc[i][j] = _mm256_mul_ps(acc[i][j], unscale);
   }
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
@@ -295,6 +288,100 @@ static void legacy_tile8(const GemmArgs& a, int64_t r, int64_t r_end, int64_t t)
   for (int j = 0; j < T; ++j) store_rows8(a.y + (t + j) * a.ldy + r, acc[j], live);
 }
 
+// Decode (one token) of Q4_0 rows, eight blocks at a time: each block's
+// vpdpbusd leaves 8 lanes of partial sums, eight such registers reduce in
+// integers (exact) to one register of eight block sums, and the float work
+// (fp16 scales, their products, convert, fma) is done once per eight blocks,
+// not once per block. Lane l accumulates blocks l, l + 8, ...; hsum8 at the
+// end. The same steps on every x86 target (the integer sums are exact), so
+// every target gives the same bits.
+static inline __m256i q4_0_quants(const uint8_t* blk) {
+  if constexpr (WQ4_0::kHighNibblesInPlace) return nibbles_in_place(blk + 2);
+  return WQ4_0::load(blk);
+}
+
+static inline __m256i add_pairs32(__m256i a, __m256i b) {
+  return _mm256_add_epi32(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
+}
+static inline __m256i add_pairs64(__m256i a, __m256i b) {
+  return _mm256_add_epi32(_mm256_unpacklo_epi64(a, b), _mm256_unpackhi_epi64(a, b));
+}
+
+// The eight blocks' sums from their dot4 partials s[0..7]: low halves plus
+// high halves (16 x their sums when the high nibbles stay in place; exact, so
+// the arithmetic shift is too).
+static inline __m256i q4_0_block_sums(const __m256i s[8]) {
+  // Pairs of registers interleaved and added, twice (vphaddd would be two shuffles and an add inside).
+  const __m256i q0 = add_pairs64(add_pairs32(s[0], s[1]), add_pairs32(s[2], s[3]));  // L0..L3 | H0..H3
+  const __m256i q1 = add_pairs64(add_pairs32(s[4], s[5]), add_pairs32(s[6], s[7]));  // L4..L7 | H4..H7
+  const __m256i lo = _mm256_permute2x128_si256(q0, q1, 0x20), hi = _mm256_permute2x128_si256(q0, q1, 0x31);
+  return _mm256_add_epi32(lo, WQ4_0::kHighNibblesInPlace ? _mm256_srai_epi32(hi, 4) : hi);
+}
+
+// The fp16 scales of the eight blocks from g (18 bytes apart).
+static inline __m256 q4_0_scales8(const uint8_t* g) {
+#if HEFT_AVX512
+  // Words 0, 9, ..., 63 of the group's first 128 bytes (its 144 bytes hold them).
+  alignas(64) static constexpr uint16_t kIdx[32] = {0, 9, 18, 27, 36, 45, 54, 63};
+  const __m512i lo = _mm512_loadu_si512(g), hi = _mm512_loadu_si512(g + 64);
+  return _mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutex2var_epi16(lo, _mm512_load_si512(kIdx), hi)));
+#else
+  __m128i h = _mm_setzero_si128();
+  for (int i = 0; i < 8; ++i) {
+    uint16_t d;
+    std::memcpy(&d, g + WQ4_0::kBytes * static_cast<size_t>(i), 2);
+    h = insert16(h, d, i);
+  }
+  return _mm256_cvtph_ps(h);
+#endif
+}
+
+// Blocks b0 .. b0 + 7 of row w into acc.
+static inline __m256 q4_0_decode_group(const uint8_t* w, const int8_t* xq, const float* xd, const int32_t* xb, int64_t b0,
+                                       __m256 acc) {
+  __m256i s[8];
+  #pragma GCC unroll 8
+  for (int j = 0; j < 8; ++j) {
+    const int64_t b = b0 + j;
+    const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * b));
+    const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + 8 * b));
+    s[j] = dot4(bias, q4_0_quants(w + static_cast<size_t>(b) * WQ4_0::kBytes), xv);
+  }
+  const __m256 dw = q4_0_scales8(w + static_cast<size_t>(b0) * WQ4_0::kBytes);
+  return _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(xd + b0)), _mm256_cvtepi32_ps(q4_0_block_sums(s)), acc);
+}
+
+// A block past the last whole group: its 8 partial sums (high half shifted
+// back, exactly) scaled in float.
+static inline __m256 q4_0_decode_block(const uint8_t* w, const int8_t* xq, const float* xd, const int32_t* xb, int64_t b,
+                                       __m256 acc) {
+  const uint8_t* blk = w + static_cast<size_t>(b) * WQ4_0::kBytes;
+  const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * b));
+  const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + 8 * b));
+  __m256i s = dot4(bias, q4_0_quants(blk), xv);
+  if constexpr (WQ4_0::kHighNibblesInPlace) s = _mm256_srav_epi32(s, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4));
+  return _mm256_fmadd_ps(_mm256_set1_ps(fp16_scalar(blk) * xd[b]), _mm256_cvtepi32_ps(s), acc);
+}
+
+static void q4_0_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
+  const int64_t nb = a.k / 32;
+  const x86::Q8Layout L = x86::q8_layout(a.k);
+  const uint8_t* row = a.x + static_cast<size_t>(t) * a.x_stride;
+  const int8_t* xq = reinterpret_cast<const int8_t*>(row);
+  const float* xd = reinterpret_cast<const float*>(row + L.d);
+  const int32_t* xb = reinterpret_cast<const int32_t*>(row + L.bias);
+  const uint8_t* w = a.w + static_cast<size_t>(r) * a.w_stride;
+  __m256 acc = _mm256_setzero_ps();
+  int64_t b0 = 0;
+  for (; b0 + 8 <= nb; b0 += 8) {
+    prefetch_ahead(w + static_cast<size_t>(b0) * WQ4_0::kBytes, 8 * WQ4_0::kBytes);
+    acc = q4_0_decode_group(w, xq, xd, xb, b0, acc);
+  }
+  if (b0 < nb) prefetch_ahead(w + static_cast<size_t>(b0) * WQ4_0::kBytes, static_cast<size_t>(nb - b0) * WQ4_0::kBytes);
+  for (; b0 < nb; ++b0) acc = q4_0_decode_block(w, xq, xd, xb, b0, acc);
+  a.y[t * a.ldy + r] = hsum8(acc);
+}
+
 template <class W>
 static void legacy_run8(const GemmArgs& a) {
   constexpr int kT = HEFT_AVX512 ? 8 : 4;
@@ -314,11 +401,9 @@ static void legacy_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 4 : 2, kT = 4;
   if constexpr (W::kWholeBlockSums) {
     if (a.n > 1) return legacy_run8<W>(a);
+    return run_decode(a, q4_0_decode_row);
   }
-  if (a.n == 1) {
-    run_tiles<2, 1>(a, 1, legacy_tile<W, 2, 1>, legacy_tile<W, 1, 1>, legacy_tile<W, 2, 1>, legacy_tile<W, 1, 1>);
-    return;
-  }
+  if (a.n == 1) return run_decode(a, legacy_tile<W, 1, 1>);
   run_tiles<kR, kT>(a, 64, legacy_tile<W, kR, kT>, legacy_tile<W, 1, kT>, legacy_tile<W, kR, 1>, legacy_tile<W, 1, 1>);
 }
 
