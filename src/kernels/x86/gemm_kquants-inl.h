@@ -63,11 +63,25 @@ static inline __m256i bit_to_16(__m256i v, int bit) {
   return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
 }
 
+// Independent integer accumulators per (row, token) within a super-block:
+// with one row and one token (decode) a single one would chain eight
+// multiply-adds (several cycles each) per super-block.
+constexpr int chains(int R, int T) { return R * T == 1 ? 4 : 1; }
+
+template <int C>
+static inline __m256i sum_chains(const __m256i (&c)[C]) {
+  __m256i s = c[0];
+  #pragma GCC unroll 4
+  for (int i = 1; i < C; ++i) s = _mm256_add_epi32(s, c[i]);
+  return s;
+}
+
 // Q4_K, and Q5_K (kFifthBit: the same scales and nibbles, plus one bit per
 // weight in qh, so quants 0..31; maddubs pairs stay below 2 * 31 * 128).
 template <bool kFifthBit, int R, int T>
 static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
   constexpr size_t kBlockBytes = kFifthBit ? 176 : 144, kQs = kFifthBit ? 48 : 16;
+  constexpr int kChains = chains(R, T);
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[R];
@@ -76,11 +90,11 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
   Q8KRows xr[T];
   #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
-  __m256 acc[R][T];
+  __m256 acc[R][T], acc_min[R][T];
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
+    for (int j = 0; j < T; ++j) acc[i][j] = acc_min[i][j] = _mm256_setzero_ps();
   const __m256i m4 = _mm256_set1_epi8(0x0f);
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk[R];
@@ -99,11 +113,13 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
       sc32[i] = dup16(_mm256_cvtepu8_epi32(sm));
       mins16[i] = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));  // m0 m0 m1 m1 ... m7 m7
     }
-    __m256i isum[R][T];
+    __m256i isum[R][T][kChains];
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i)
       #pragma GCC unroll 16
-      for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
+      for (int j = 0; j < T; ++j)
+        #pragma GCC unroll 4
+        for (int c = 0; c < kChains; ++c) isum[i][j][c] = _mm256_setzero_si256();
     #pragma GCC unroll 16
     for (int p = 0; p < 4; ++p) {
       __m256i lo[R], hi[R], slo[R], shi[R];
@@ -127,8 +143,10 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
         const __m256i xhi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32));
         #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) {
-          isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(lo[i], xlo), slo[i]);
-          isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(hi[i], xhi), shi[i]);
+          __m256i& c_lo = isum[i][j][(2 * p) % kChains];
+          __m256i& c_hi = isum[i][j][(2 * p + 1) % kChains];
+          c_lo = dot2_i16(c_lo, _mm256_maddubs_epi16(lo[i], xlo), slo[i]);
+          c_hi = dot2_i16(c_hi, _mm256_maddubs_epi16(hi[i], xhi), shi[i]);
         }
       }
     }
@@ -139,15 +157,15 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
       #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
         const __m256i msum = _mm256_madd_epi16(bs, mins16[i]);
-        acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
-        acc[i][j] = _mm256_fnmadd_ps(_mm256_set1_ps(dmin[i] * dx), _mm256_cvtepi32_ps(msum), acc[i][j]);
+        acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(sum_chains(isum[i][j])), acc[i][j]);
+        acc_min[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dmin[i] * dx), _mm256_cvtepi32_ps(msum), acc_min[i][j]);
       }
     }
   }
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
+    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(_mm256_sub_ps(acc[i][j], acc_min[i][j]));
 }
 
 // Formats with 16 sub-blocks of 16 weights and int8 sub-block scales (Q6_K,
@@ -216,6 +234,7 @@ struct FQ2_K {
 
 template <class F, int R, int T>
 static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
+  constexpr int kChains = chains(R, T);
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[R];
@@ -224,11 +243,11 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
   Q8KRows xr[T];
   #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
-  __m256 acc[R][T];
+  __m256 acc[R][T], acc_min[R][T];
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
+    for (int j = 0; j < T; ++j) acc[i][j] = acc_min[i][j] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk[R];
     __m256i s32[R][2], sc16[R], mn16[R];
@@ -247,11 +266,13 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
         mn16[i] = _mm256_cvtepi8_epi16(F::mins(blk[i]));
       }
     }
-    __m256i isum[R][T];
+    __m256i isum[R][T][kChains];
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i)
       #pragma GCC unroll 16
-      for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
+      for (int j = 0; j < T; ++j)
+        #pragma GCC unroll 4
+        for (int c = 0; c < kChains; ++c) isum[i][j][c] = _mm256_setzero_si256();
     #pragma GCC unroll 16
     for (int h = 0; h < 2; ++h) {
       #pragma GCC unroll 16
@@ -267,7 +288,10 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
         for (int j = 0; j < T; ++j) {
           const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].qs + 256 * b + 128 * h + 32 * kk));
           #pragma GCC unroll 16
-          for (int i = 0; i < R; ++i) isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(q[i], xv), sv[i]);
+          for (int i = 0; i < R; ++i) {
+            __m256i& c = isum[i][j][(4 * h + kk) % kChains];
+            c = dot2_i16(c, _mm256_maddubs_epi16(q[i], xv), sv[i]);
+          }
         }
       }
     }
@@ -277,13 +301,13 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
       const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].bsums + 16 * b));
       #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
-        __m256i s = isum[i][j];
+        __m256i s = sum_chains(isum[i][j]);
         if constexpr (F::kOffsetShift >= 0)  // subtract offset * sum(scale * group sum)
           s = _mm256_sub_epi32(s, _mm256_slli_epi32(_mm256_madd_epi16(bs, sc16[i]), F::kOffsetShift));
         acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(s), acc[i][j]);
         if constexpr (F::kHasMin) {
           const __m256i msum = _mm256_madd_epi16(bs, mn16[i]);
-          acc[i][j] = _mm256_fnmadd_ps(_mm256_set1_ps(dmin[i] * dx), _mm256_cvtepi32_ps(msum), acc[i][j]);
+          acc_min[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dmin[i] * dx), _mm256_cvtepi32_ps(msum), acc_min[i][j]);
         }
       }
     }
@@ -291,7 +315,7 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
+    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(F::kHasMin ? _mm256_sub_ps(acc[i][j], acc_min[i][j]) : acc[i][j]);
 }
 
 // Prompt batches of Q4_K/Q5_K on AVX-512: 8 rows per register, as
