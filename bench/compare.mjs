@@ -4,7 +4,9 @@
 // sample standard deviation. llama.cpp is node-llama-cpp's prebuilt CPU build
 // (in process; the best variant for this CPU) unless --llama-bench names a
 // local llama-bench binary. The memory bandwidth (bench/bandwidth) is measured
-// before and after, and decode speed is reported as a share of it.
+// before and after the whole run and around every heft round, and decode speed
+// is reported as a share of it: of the readings around the same round (the
+// host's bandwidth moves between minutes), and of the highest reading of the run.
 import {spawnSync} from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -146,10 +148,14 @@ const results = [];
 for (const model of a.models) {
   const heft = {}, ref = {};
   let heftRss = 0, refRss = 0, info = null;
+  const roundCeilings = [];
   const baseRss = process.memoryUsage.rss();
   const lm = llama ? await llamaNodeModel(llama, a, model) : null;
   for (let round = 0; round < a.r; round++) {
+    const bw0 = bandwidth(a);
     const h = heftRound(a, model);
+    const bw1 = bandwidth(a);
+    if (bw0 || bw1) roundCeilings.push(Math.max(bw0 || 0, bw1 || 0));
     info = h;
     heftRss = Math.max(heftRss, h.rss);
     for (const [k, v] of Object.entries(h.res)) (heft[k] ||= []).push(v);
@@ -164,25 +170,32 @@ for (const model of a.models) {
     results.push({model: path.basename(model), model_type: info.type, model_size: info.size, simd: info.simd, test,
                   heft: {avg_ts: mean(heft[test]), stddev_ts: sd(heft[test]), samples: heft[test], peak_rss_bytes: heftRss},
                   llama_cpp: {avg_ts: mean(ref[test]), stddev_ts: sd(ref[test]), samples: ref[test], peak_rss_bytes: refRss},
-                  ratio: mean(heft[test]) / mean(ref[test])});
+                  ratio: mean(heft[test]) / mean(ref[test]), round_ceilings_gb_s: roundCeilings});
 }
 const bwAfter = bandwidth(a);
-const ceiling = bwBefore && bwAfter ? Math.max(bwBefore, bwAfter) : (bwBefore || bwAfter);
+const readings = [bwBefore, bwAfter, ...results.flatMap((r) => r.round_ceilings_gb_s)].filter((x) => x);
+const ceiling = readings.length ? Math.max(...readings) : null;
 
 const fmt = (m, s) => `${m.toFixed(2)} ± ${s.toFixed(2)}`;
 const mib = (b) => (b / 1048576).toFixed(0);
 const lines = [
   `Machine: ${os.cpus()[0].model}, ${os.cpus().length} logical cores; threads: ${a.t}; rounds: ${a.r}; KV cache ${a.cache}; heft kernels: ${results[0]?.simd}`,
-  `llama.cpp: ${a.llamaBench ? a.llamaBench : "node-llama-cpp 3.21.1 prebuilt CPU build"}; memory read bandwidth (bench/bandwidth, ${a.t} threads, median pass): ${bwBefore?.toFixed(1)} GB/s before, ${bwAfter?.toFixed(1)} GB/s after`,
+  `llama.cpp: ${a.llamaBench ? a.llamaBench : "node-llama-cpp 3.21.1 prebuilt CPU build"}; memory read bandwidth (bench/bandwidth, ${a.t} threads, median pass): ${bwBefore?.toFixed(1)} GB/s before, ${bwAfter?.toFixed(1)} GB/s after, ` +
+      `${readings.length ? Math.min(...readings).toFixed(1) : "?"}-${ceiling?.toFixed(1)} GB/s over all readings (around every heft round too)`,
   "",
-  "| model | test | heft t/s | llama.cpp t/s | heft / llama.cpp | heft GB/s (tg: % of ceiling) | peak RSS heft / llama.cpp (MiB) |",
+  "| model | test | heft t/s | llama.cpp t/s | heft / llama.cpp | heft GB/s (tg: % of the readings around its rounds / of the highest) | peak RSS heft / llama.cpp (MiB) |",
   "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
 ];
 for (const r of results) {
   let bw = "";
   if (r.test.startsWith("tg") && ceiling) {
     const gbs = r.model_size * r.heft.avg_ts / 1e9;
-    bw = `${gbs.toFixed(1)} (${(100 * gbs / ceiling).toFixed(0)}%)`;
+    // Each round against the higher of the two readings taken just before and after it.
+    const rc = r.round_ceilings_gb_s;
+    const near = rc.length === r.heft.samples.length ? mean(r.heft.samples.map((ts, i) => r.model_size * ts / 1e9 / rc[i])) : null;
+    r.heft.share_of_round_ceiling = near;
+    r.heft.share_of_highest = gbs / ceiling;
+    bw = `${gbs.toFixed(1)} (${near === null ? "?" : (100 * near).toFixed(0)}% / ${(100 * gbs / ceiling).toFixed(0)}%)`;
   }
   lines.push(`| ${r.model} | ${r.test} | ${fmt(r.heft.avg_ts, r.heft.stddev_ts)} | ${fmt(r.llama_cpp.avg_ts, r.llama_cpp.stddev_ts)} | ` +
              `${r.ratio.toFixed(2)} | ${bw} | ${mib(r.heft.peak_rss_bytes)} / ${mib(r.llama_cpp.peak_rss_bytes)} |`);
