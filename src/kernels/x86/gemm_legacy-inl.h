@@ -336,19 +336,22 @@ static inline __m256 q4_0_scales8(const uint8_t* g) {
 #endif
 }
 
-// Blocks b0 .. b0 + 7 of row w into acc.
-static inline __m256 q4_0_decode_group(const uint8_t* w, const int8_t* xq, const float* xd, const int32_t* xb, int64_t b0,
+// Blocks b0 .. b0 + 7 of row w into acc. The zero point comes in once per
+// block sum (the activation row's bsum: -8 x the block's quant sum; the high
+// half's -128 x per group, shifted back, is the same), not per lane: one load
+// per eight blocks instead of one per block.
+static inline __m256 q4_0_decode_group(const uint8_t* w, const int8_t* xq, const float* xd, const int32_t* xbsum, int64_t b0,
                                        __m256 acc) {
   __m256i s[8];
   #pragma GCC unroll 8
   for (int j = 0; j < 8; ++j) {
     const int64_t b = b0 + j;
     const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * b));
-    const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + 8 * b));
-    s[j] = dot4(bias, q4_0_quants(w + static_cast<size_t>(b) * WQ4_0::kBytes), xv);
+    s[j] = dot4(_mm256_setzero_si256(), q4_0_quants(w + static_cast<size_t>(b) * WQ4_0::kBytes), xv);
   }
+  const __m256i sums = _mm256_add_epi32(q4_0_block_sums(s), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xbsum + b0)));
   const __m256 dw = q4_0_scales8(w + static_cast<size_t>(b0) * WQ4_0::kBytes);
-  return _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(xd + b0)), _mm256_cvtepi32_ps(q4_0_block_sums(s)), acc);
+  return _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(xd + b0)), _mm256_cvtepi32_ps(sums), acc);
 }
 
 // A block past the last whole group: its 8 partial sums (high half shifted
@@ -370,12 +373,13 @@ static void q4_0_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
   const int8_t* xq = reinterpret_cast<const int8_t*>(row);
   const float* xd = reinterpret_cast<const float*>(row + L.d);
   const int32_t* xb = reinterpret_cast<const int32_t*>(row + L.bias);
+  const int32_t* xbsum = reinterpret_cast<const int32_t*>(row + L.bsum);
   const uint8_t* w = a.w + static_cast<size_t>(r) * a.w_stride;
   __m256 acc = _mm256_setzero_ps();
   int64_t b0 = 0;
   for (; b0 + 8 <= nb; b0 += 8) {
     prefetch_ahead(w + static_cast<size_t>(b0) * WQ4_0::kBytes, 8 * WQ4_0::kBytes);
-    acc = q4_0_decode_group(w, xq, xd, xb, b0, acc);
+    acc = q4_0_decode_group(w, xq, xd, xbsum, b0, acc);
   }
   if (b0 < nb) prefetch_ahead(w + static_cast<size_t>(b0) * WQ4_0::kBytes, static_cast<size_t>(nb - b0) * WQ4_0::kBytes);
   for (; b0 < nb; ++b0) acc = q4_0_decode_block(w, xq, xd, xb, b0, acc);
