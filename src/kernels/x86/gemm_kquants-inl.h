@@ -2,7 +2,8 @@
 // by gemm_kquants.cpp under that target's pragma). Integer sums per
 // sub-block are exact and scaled by the sub-block scales in integers
 // (maddubs, then a multiply-add with the scales); each super-block adds
-// d * isum (and - dmin * mins) into 8 float lanes, summed at the end. The
+// d * isum into 8 float lanes (and dmin * mins into 8 more, subtracted at the
+// end, so the two chains of float adds run side by side), summed at the end. The
 // reference adds super-block totals one by one in float, so results agree to
 // rounding, not bit for bit.
 
