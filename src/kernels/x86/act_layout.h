@@ -16,8 +16,6 @@ inline size_t align64(size_t n) { return (n + 63) & ~size_t{63}; }
 //   bias (k / 4) int32: -zero_point * (sum of 4 quants)    at bias
 //   bsum (k / 32) int32: -zero_point * (sum of the block)  at bsum
 //   s    (k / 32) float: Q8_1's fp16 s = d * (sum of the block), widened  at s
-// (Q4_0 with VNNI: zero point 128 for groups 4..7 of each block, whose weights
-// the decode tile keeps at 16 x, gemm_legacy-inl.h nibbles_in_place.)
 // The weight type's zero point (8, 16, 128) folds into the bias, so an
 // unsigned-times-signed dot (vpdpbusd) of the stored quants plus the bias is
 // the exact integer dot of the signed values.

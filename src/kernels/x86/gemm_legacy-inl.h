@@ -39,9 +39,8 @@ static inline __m256i fifth_bits(const uint8_t* qh_ptr) {
 // nibbles kept in the low half and high nibbles in place (16 x their value) in
 // the high half. One broadcast load and one and, where unpacking takes a shift,
 // an insert and an and; vpdpbusd does not saturate, so 240 * 127 is exact. The
-// high half's lanes then hold 16 x the unpacked lane's sum (their bias too:
-// zero point 128), and so 16 x its float accumulator: exactly, as scaling by a
-// power of two commutes with rounding. The tile scales them back once per row.
+// high half's lanes then hold 16 x the unpacked lanes' sums, exact multiples
+// of 16, which q4_0_decode_row shifts back in integers before any rounding.
 static inline __m256i nibbles_in_place(const uint8_t* qs) {
   const __m256i q = _mm256_broadcastsi128_si256(_mm_loadu_si128(reinterpret_cast<const __m128i*>(qs)));
   return _mm256_and_si256(q, _mm256_setr_epi64x(0x0f0f0f0f0f0f0f0f, 0x0f0f0f0f0f0f0f0f, static_cast<int64_t>(0xf0f0f0f0f0f0f0f0),
@@ -109,10 +108,8 @@ struct WQ8_0 {
 
 // Q8_0 activations in the planar layout (act_layout.h), rounded as ggml's x86 quantize_row_q8_0;
 // with kWithS also Q8_1's s (quantize_row_q8_1: the same quants and d).
-// zero_high: the zero point of the block's high 16 weights as the decode tile
-// stores them (16 x zero for nibbles_in_place), folded into lanes 4..7 of the bias.
 template <bool kWithS>
-static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero, int zero_high) {
+static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero) {
   const x86::Q8Layout L = x86::q8_layout(k);
   auto* qs = reinterpret_cast<int8_t*>(dst);
   auto* d = reinterpret_cast<float*>(dst + L.d);
@@ -141,8 +138,7 @@ static void quantize_q8(const float* x, uint8_t* dst, int64_t k, int zero, int z
     const __m256i s01 = _mm256_hadd_epi32(q[0], q[1]), s23 = _mm256_hadd_epi32(q[2], q[3]);
     __m256i s = _mm256_hadd_epi32(s01, s23);  // groups g0 g2 g4 g6 | g1 g3 g5 g7
     s = _mm256_permutevar8x32_epi32(s, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-    const __m256i zeros = _mm256_setr_epi32(-zero, -zero, -zero, -zero, -zero_high, -zero_high, -zero_high, -zero_high);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bias + 8 * b), _mm256_mullo_epi32(s, zeros));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(bias + 8 * b), _mm256_mullo_epi32(s, _mm256_set1_epi32(-zero)));
     const int32_t sum = hsum_i32_8(s);
     bsum[b] = -zero * sum;
     if constexpr (kWithS) sx[b] = fp16_to_fp32(fp32_to_fp16(maxs / 127.f * static_cast<float>(sum)));  // Q8_1's s, from the fp32 d
@@ -337,9 +333,8 @@ static inline __m256 q4_0_scales8(const uint8_t* g) {
 }
 
 // Blocks b0 .. b0 + 7 of row w into acc. The zero point comes in once per
-// block sum (the activation row's bsum: -8 x the block's quant sum; the high
-// half's -128 x per group, shifted back, is the same), not per lane: one load
-// per eight blocks instead of one per block.
+// block sum (the activation row's bsum: -8 x the block's quant sum), not as a
+// per-lane bias: one load per eight blocks instead of one per block.
 static inline __m256 q4_0_decode_group(const uint8_t* w, const int8_t* xq, const float* xd, const int32_t* xbsum, int64_t b0,
                                        __m256 acc) {
   __m256i s[8];
@@ -354,16 +349,12 @@ static inline __m256 q4_0_decode_group(const uint8_t* w, const int8_t* xq, const
   return _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(xd + b0)), _mm256_cvtepi32_ps(sums), acc);
 }
 
-// A block past the last whole group: its 8 partial sums (high half shifted
-// back, exactly) scaled in float.
-static inline __m256 q4_0_decode_block(const uint8_t* w, const int8_t* xq, const float* xd, const int32_t* xb, int64_t b,
-                                       __m256 acc) {
-  const uint8_t* blk = w + static_cast<size_t>(b) * WQ4_0::kBytes;
+// The exact sum of block b of row w (a block past the last whole group).
+static inline int32_t q4_0_block_sum(const uint8_t* w, const int8_t* xq, const int32_t* xbsum, int64_t b) {
   const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * b));
-  const __m256i bias = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb + 8 * b));
-  __m256i s = dot4(bias, q4_0_quants(blk), xv);
+  __m256i s = dot4(_mm256_setzero_si256(), q4_0_quants(w + static_cast<size_t>(b) * WQ4_0::kBytes), xv);
   if constexpr (WQ4_0::kHighNibblesInPlace) s = _mm256_srav_epi32(s, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4));
-  return _mm256_fmadd_ps(_mm256_set1_ps(fp16_scalar(blk) * xd[b]), _mm256_cvtepi32_ps(s), acc);
+  return hsum_i32_8(s) + xbsum[b];
 }
 
 static void q4_0_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
@@ -372,7 +363,6 @@ static void q4_0_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
   const uint8_t* row = a.x + static_cast<size_t>(t) * a.x_stride;
   const int8_t* xq = reinterpret_cast<const int8_t*>(row);
   const float* xd = reinterpret_cast<const float*>(row + L.d);
-  const int32_t* xb = reinterpret_cast<const int32_t*>(row + L.bias);
   const int32_t* xbsum = reinterpret_cast<const int32_t*>(row + L.bsum);
   const uint8_t* w = a.w + static_cast<size_t>(r) * a.w_stride;
   __m256 acc = _mm256_setzero_ps();
@@ -382,8 +372,11 @@ static void q4_0_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
     acc = q4_0_decode_group(w, xq, xd, xbsum, b0, acc);
   }
   if (b0 < nb) prefetch_ahead(w + static_cast<size_t>(b0) * WQ4_0::kBytes, static_cast<size_t>(nb - b0) * WQ4_0::kBytes);
-  for (; b0 < nb; ++b0) acc = q4_0_decode_block(w, xq, xd, xb, b0, acc);
-  a.y[t * a.ldy + r] = hsum8(acc);
+  float tail = 0.0f;  // blocks past the last group, one by one
+  for (; b0 < nb; ++b0)
+    tail = std::fma(fp16_scalar(w + static_cast<size_t>(b0) * WQ4_0::kBytes) * xd[b0],
+                    static_cast<float>(q4_0_block_sum(w, xq, xbsum, b0)), tail);
+  a.y[t * a.ldy + r] = hsum8(acc) + tail;
 }
 
 template <class W>
@@ -403,12 +396,14 @@ static void legacy_run8(const GemmArgs& a) {
 template <class W>
 static void legacy_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 4 : 2, kT = 4;
-  if constexpr (W::kWholeBlockSums) {
-    if (a.n > 1) return legacy_run8<W>(a);
-    return run_decode(a, q4_0_decode_row);
+  if constexpr (W::kWholeBlockSums) {  // Q4_0
+    if (a.n > 1) legacy_run8<W>(a);
+    else run_decode(a, q4_0_decode_row);
+  } else if (a.n == 1) {
+    run_decode(a, legacy_tile<W, 1, 1>);
+  } else {
+    run_tiles<kR, kT>(a, 64, legacy_tile<W, kR, kT>, legacy_tile<W, 1, kT>, legacy_tile<W, kR, 1>, legacy_tile<W, 1, 1>);
   }
-  if (a.n == 1) return run_decode(a, legacy_tile<W, 1, 1>);
-  run_tiles<kR, kT>(a, 64, legacy_tile<W, kR, kT>, legacy_tile<W, 1, kT>, legacy_tile<W, kR, 1>, legacy_tile<W, 1, 1>);
 }
 
 static size_t legacy_act_bytes(formats::GgmlType, int64_t k) { return x86::q8_layout(k).bytes; }
@@ -416,7 +411,7 @@ static size_t legacy_act_bytes(formats::GgmlType, int64_t k) { return x86::q8_la
 template <class W>
 static void legacy_quantize(formats::GgmlType, const float* x, uint8_t* dst, int64_t k) {
   // only Q8_1 (for Q4_1/Q5_1) reads s
-  quantize_q8<W::kHasMin>(x, dst, k, W::kZero, W::kHighNibblesInPlace ? 16 * W::kZero : W::kZero);
+  quantize_q8<W::kHasMin>(x, dst, k, W::kZero);
 }
 
 const Gemm* legacy_gemm(formats::GgmlType type) {
