@@ -54,6 +54,25 @@ static inline int32_t hsum_i32_8(__m256i a) {
   return _mm_cvtsi128_si32(s);
 }
 
+// Reducing registers of dot4 partials: adjacent registers interleaved and
+// added (vphaddd would be two shuffles and an add inside, and measured slower).
+static HEFT_HOT_INLINE __m256i add_pairs32(__m256i a, __m256i b) {
+  return _mm256_add_epi32(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
+}
+static HEFT_HOT_INLINE __m256i add_pairs64(__m256i a, __m256i b) {
+  return _mm256_add_epi32(_mm256_unpacklo_epi64(a, b), _mm256_unpackhi_epi64(a, b));
+}
+
+// Per 128-bit half, the sums of that half of v[0..3]: [L0 L1 L2 L3 | H0 H1 H2 H3].
+static HEFT_HOT_INLINE __m256i sums4_by_half(const __m256i* v) { return add_pairs64(add_pairs32(v[0], v[1]), add_pairs32(v[2], v[3])); }
+
+// The low-half sums [L0..L7] and the high-half sums [H0..H7] of v[0..7].
+static HEFT_HOT_INLINE void sums8_by_half(const __m256i* v, __m256i& low, __m256i& high) {
+  const __m256i q0 = sums4_by_half(v), q1 = sums4_by_half(v + 4);
+  low = _mm256_permute2x128_si256(q0, q1, 0x20);
+  high = _mm256_permute2x128_si256(q0, q1, 0x31);
+}
+
 // Decode streams each weight once, from DRAM, and a thread's rows are one
 // contiguous run of memory. It is walked one row at a time, in order, each
 // tile asking for the lines kStreamAhead bytes past the block it computes:

@@ -44,17 +44,27 @@ static Q8KRows q8k_row(const GemmArgs& a, int64_t t, const x86::Q8KLayout& L) {
 // permutation broadcasts a 16-bit scale.
 static __m256i dup16(__m256i v32) { return _mm256_or_si256(_mm256_and_si256(v32, _mm256_set1_epi32(0xffff)), _mm256_slli_epi32(v32, 16)); }
 
+static inline int32_t load32(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
 // A Q4_K/Q5_K block's six-bit scales and mins (get_scale_min_k4) as bytes
-// sc0..7, m0..7.
-static inline void k4_scales_mins(const uint8_t* blk, uint8_t out[16]) {
-  uint32_t u[4];
-  std::memcpy(u, blk + 4, 12);
-  u[3] = ((u[2] >> 4) & 0x0f0f0f0f) | (((u[1] >> 6) & 0x03030303) << 4);
-  const uint32_t aux = u[1] & 0x3f3f3f3f;
-  u[1] = (u[2] & 0x0f0f0f0f) | (((u[0] >> 6) & 0x03030303) << 4);
-  u[2] = aux;
-  u[0] &= 0x3f3f3f3f;
-  std::memcpy(out, u, 16);
+// sc0..7, m0..7, from the 12 bytes at blk + 4 (the 16-byte load ends inside
+// the block's quants).
+static inline __m128i k4_scales_mins(const uint8_t* blk) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 4));
+  constexpr char z = static_cast<char>(0x80);  // pshufb: zero
+  // Low bits: s0..3 & 63 | s8..11 & 15 | s4..7 & 63 | s8..11 >> 4.
+  const __m128i low = _mm_and_si128(_mm_shuffle_epi8(v, _mm_setr_epi8(0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, z, z, z, z)),
+                                    _mm_setr_epi8(63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 0, 0, 0, 0));
+  const __m128i high_nibbles = _mm_and_si128(_mm_srli_epi16(v, 4), _mm_set1_epi8(0x0f));
+  const __m128i m47 = _mm_shuffle_epi8(high_nibbles, _mm_setr_epi8(z, z, z, z, z, z, z, z, z, z, z, z, 8, 9, 10, 11));
+  // Bits 4..5 of sc4..7 and m4..7: the top two bits of s0..3 and s4..7.
+  const __m128i top = _mm_and_si128(_mm_srli_epi16(v, 2), _mm_set1_epi8(0x30));
+  const __m128i high = _mm_shuffle_epi8(top, _mm_setr_epi8(z, z, z, z, 0, 1, 2, 3, z, z, z, z, 4, 5, 6, 7));
+  return _mm_or_si128(_mm_or_si128(low, m47), high);
 }
 
 // Bit `bit` of every byte moved to bit 4 (value 16), other bits cleared. 16-bit
@@ -64,25 +74,11 @@ static inline __m256i bit_to_16(__m256i v, int bit) {
   return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
 }
 
-// Independent integer accumulators per (row, token) within a super-block:
-// with one row and one token (decode) a single one would chain eight
-// multiply-adds (several cycles each) per super-block.
-constexpr int chains(int R, int T) { return R * T == 1 ? 4 : 1; }
-
-template <int C>
-static inline __m256i sum_chains(const __m256i (&c)[C]) {
-  __m256i s = c[0];
-  #pragma GCC unroll 4
-  for (int i = 1; i < C; ++i) s = _mm256_add_epi32(s, c[i]);
-  return s;
-}
-
 // Q4_K, and Q5_K (kFifthBit: the same scales and nibbles, plus one bit per
 // weight in qh, so quants 0..31; maddubs pairs stay below 2 * 31 * 128).
 template <bool kFifthBit, int R, int T>
 static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
   constexpr size_t kBlockBytes = kFifthBit ? 176 : 144, kQs = kFifthBit ? 48 : 16;
-  constexpr int kChains = chains(R, T);
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[R];
@@ -104,23 +100,17 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       blk[i] = wr[i] + static_cast<size_t>(b) * kBlockBytes;
-      if constexpr (R == 1 && T == 1) prefetch_ahead(blk[i], kBlockBytes);  // decode (run_decode)
       dw[i] = fp16_scalar(blk[i]);
       dmin[i] = fp16_scalar(blk[i] + 2);
-      // Six-bit scales and mins (get_scale_min_k4) rearranged to bytes sc0..7, m0..7.
-      uint8_t bytes[16];
-      k4_scales_mins(blk[i], bytes);
-      const __m128i sm = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
+      const __m128i sm = k4_scales_mins(blk[i]);
       sc32[i] = dup16(_mm256_cvtepu8_epi32(sm));
       mins16[i] = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));  // m0 m0 m1 m1 ... m7 m7
     }
-    __m256i isum[R][T][kChains];
+    __m256i isum[R][T];
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i)
       #pragma GCC unroll 16
-      for (int j = 0; j < T; ++j)
-        #pragma GCC unroll 4
-        for (int c = 0; c < kChains; ++c) isum[i][j][c] = _mm256_setzero_si256();
+      for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
     #pragma GCC unroll 16
     for (int p = 0; p < 4; ++p) {
       __m256i lo[R], hi[R], slo[R], shi[R];
@@ -144,10 +134,8 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
         const __m256i xhi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32));
         #pragma GCC unroll 16
         for (int i = 0; i < R; ++i) {
-          __m256i& c_lo = isum[i][j][(2 * p) % kChains];
-          __m256i& c_hi = isum[i][j][(2 * p + 1) % kChains];
-          c_lo = dot2_i16(c_lo, _mm256_maddubs_epi16(lo[i], xlo), slo[i]);
-          c_hi = dot2_i16(c_hi, _mm256_maddubs_epi16(hi[i], xhi), shi[i]);
+          isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(lo[i], xlo), slo[i]);
+          isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(hi[i], xhi), shi[i]);
         }
       }
     }
@@ -158,7 +146,7 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
       #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
         const __m256i msum = _mm256_madd_epi16(bs, mins16[i]);
-        acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(sum_chains(isum[i][j])), acc[i][j]);
+        acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
         acc_min[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dmin[i] * dx), _mm256_cvtepi32_ps(msum), acc_min[i][j]);
       }
     }
@@ -167,6 +155,56 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(_mm256_sub_ps(acc[i][j], acc_min[i][j]));
+}
+
+// Q4_K/Q5_K decode (one row, one token): each sub-block's exact dot by
+// dot4 into its own register, the eight gathered into one (sums8_by_half) and
+// scaled by the six-bit scales with one vpmulld, instead of a maddubs, a
+// scale broadcast and a multiply-add per sub-block (q45k_tile): half the
+// multiplies, no lane permutes. On the VNNI targets the high nibbles of Q4_K
+// stay in place (16 x their value; vpdpbusd takes unsigned operands up to
+// 255) and the odd sub-blocks' sums are shifted back exactly.
+template <bool kFifthBit>
+static void q45k_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
+  constexpr size_t kBlockBytes = kFifthBit ? 176 : 144, kQs = kFifthBit ? 48 : 16;
+  constexpr bool kInPlace = HEFT_VNNI && !kFifthBit;
+  const int64_t nb = a.k / 256;
+  const x86::Q8KLayout L = x86::q8k_layout(a.k);
+  const Q8KRows x = q8k_row(a, t, L);
+  const uint8_t* w = a.w + static_cast<size_t>(r) * a.w_stride;
+  const __m256i m4 = _mm256_set1_epi8(0x0f), m4_high = _mm256_set1_epi8(static_cast<char>(0xf0));
+  __m256 acc = _mm256_setzero_ps(), acc_min = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = w + static_cast<size_t>(b) * kBlockBytes;
+    prefetch_ahead(blk, kBlockBytes);
+    const __m128i sm = k4_scales_mins(blk);
+    const int8_t* xq = x.qs + 256 * b;
+    __m256i dots[8];
+    #pragma GCC unroll 4
+    for (int p = 0; p < 4; ++p) {
+      const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + kQs + 32 * p));
+      __m256i lo = _mm256_and_si256(q, m4);
+      __m256i hi = kInPlace ? _mm256_and_si256(q, m4_high) : _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+      if constexpr (kFifthBit) {
+        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16));
+        lo = _mm256_or_si256(lo, bit_to_16(qh, 2 * p));
+        hi = _mm256_or_si256(hi, bit_to_16(qh, 2 * p + 1));
+      }
+      dots[2 * p] = dot4(_mm256_setzero_si256(), lo, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 64 * p)));
+      dots[2 * p + 1] = dot4(_mm256_setzero_si256(), hi, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 64 * p + 32)));
+    }
+    // d, dmin, d, dmin, ... times the activation's scale.
+    const __m256 dd = _mm256_mul_ps(_mm256_cvtph_ps(_mm_set1_epi32(load32(blk))), _mm256_broadcast_ss(x.d + b));
+    __m256i low, high;  // sub-block i's dot in lane i of both
+    sums8_by_half(dots, low, high);
+    __m256i sums = _mm256_add_epi32(low, high);
+    if constexpr (kInPlace) sums = _mm256_srav_epi32(sums, _mm256_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4));
+    acc = _mm256_fmadd_ps(_mm256_permute_ps(dd, 0x00), _mm256_cvtepi32_ps(_mm256_mullo_epi32(sums, _mm256_cvtepu8_epi32(sm))), acc);  // lane i: sub-block i
+    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));  // m0 m0 m1 m1 ... m7 m7
+    const __m256i msum = _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.bsums + 16 * b)), mins16);
+    acc_min = _mm256_fmadd_ps(_mm256_permute_ps(dd, 0x55), _mm256_cvtepi32_ps(msum), acc_min);
+  }
+  a.y[t * a.ldy + r] = hsum8(_mm256_sub_ps(acc, acc_min));
 }
 
 // Formats with 16 sub-blocks of 16 weights and int8 sub-block scales (Q6_K,
@@ -233,9 +271,47 @@ struct FQ2_K {
   static __m256i quants(const uint8_t* b, int h, int kk) { return two_bits(b + 16, h, kk); }
 };
 
+// Decode (one row, one token) of the 16-weight sub-block formats, as
+// q45k_decode_row: each 32-weight chunk dotted by dot4 into its own register
+// (its halves are sub-blocks 2c and 2c + 1), the eight registers reduced per
+// half to the sixteen sub-block sums, scaled by two vpmulld.
+template <class F>
+static void q16_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
+  const int64_t nb = a.k / 256;
+  const x86::Q8KLayout L = x86::q8k_layout(a.k);
+  const Q8KRows x = q8k_row(a, t, L);
+  const uint8_t* w = a.w + static_cast<size_t>(r) * a.w_stride;
+  const __m128i order = _mm_setr_epi8(0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15);  // the sums' sub-blocks
+  __m256 acc = _mm256_setzero_ps(), acc_min = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = w + static_cast<size_t>(b) * F::kBytes;
+    prefetch_ahead(blk, F::kBytes);
+    const int8_t* xq = x.qs + 256 * b;
+    __m256i dots[8];
+    #pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h)
+      #pragma GCC unroll 4
+      for (int kk = 0; kk < 4; ++kk)
+        dots[4 * h + kk] = dot4(_mm256_setzero_si256(), F::quants(blk, h, kk),
+                                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 128 * h + 32 * kk)));
+    const __m128i s8 = F::scales(blk), so = _mm_shuffle_epi8(s8, order);
+    __m256i s = _mm256_add_epi32(_mm256_mullo_epi32(sums4_by_half(dots), _mm256_cvtepi8_epi32(so)),
+                                 _mm256_mullo_epi32(sums4_by_half(dots + 4), _mm256_cvtepi8_epi32(_mm_srli_si128(so, 8))));
+    const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.bsums + 16 * b));
+    if constexpr (F::kOffsetShift >= 0)  // subtract offset * sum(scale * group sum)
+      s = _mm256_sub_epi32(s, _mm256_slli_epi32(_mm256_madd_epi16(bs, _mm256_cvtepi8_epi16(s8)), F::kOffsetShift));
+    const float dx = x.d[b];
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(F::d(blk) * dx), _mm256_cvtepi32_ps(s), acc);
+    if constexpr (F::kHasMin) {
+      const __m256i msum = _mm256_madd_epi16(bs, _mm256_cvtepi8_epi16(F::mins(blk)));
+      acc_min = _mm256_fmadd_ps(_mm256_set1_ps(F::dmin(blk) * dx), _mm256_cvtepi32_ps(msum), acc_min);
+    }
+  }
+  a.y[t * a.ldy + r] = hsum8(F::kHasMin ? _mm256_sub_ps(acc, acc_min) : acc);
+}
+
 template <class F, int R, int T>
 static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
-  constexpr int kChains = chains(R, T);
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[R];
@@ -256,7 +332,6 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
       blk[i] = wr[i] + static_cast<size_t>(b) * F::kBytes;
-      if constexpr (R == 1 && T == 1) prefetch_ahead(blk[i], F::kBytes);  // decode (run_decode)
       dw[i] = F::d(blk[i]);
       const __m128i s8 = F::scales(blk[i]);
       sc16[i] = _mm256_cvtepi8_epi16(s8);
@@ -267,13 +342,11 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
         mn16[i] = _mm256_cvtepi8_epi16(F::mins(blk[i]));
       }
     }
-    __m256i isum[R][T][kChains];
+    __m256i isum[R][T];
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i)
       #pragma GCC unroll 16
-      for (int j = 0; j < T; ++j)
-        #pragma GCC unroll 4
-        for (int c = 0; c < kChains; ++c) isum[i][j][c] = _mm256_setzero_si256();
+      for (int j = 0; j < T; ++j) isum[i][j] = _mm256_setzero_si256();
     #pragma GCC unroll 16
     for (int h = 0; h < 2; ++h) {
       #pragma GCC unroll 16
@@ -290,8 +363,7 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
           const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].qs + 256 * b + 128 * h + 32 * kk));
           #pragma GCC unroll 16
           for (int i = 0; i < R; ++i) {
-            __m256i& c = isum[i][j][(4 * h + kk) % kChains];
-            c = dot2_i16(c, _mm256_maddubs_epi16(q[i], xv), sv[i]);
+            isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(q[i], xv), sv[i]);
           }
         }
       }
@@ -302,7 +374,7 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
       const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].bsums + 16 * b));
       #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
-        __m256i s = sum_chains(isum[i][j]);
+        __m256i s = isum[i][j];
         if constexpr (F::kOffsetShift >= 0)  // subtract offset * sum(scale * group sum)
           s = _mm256_sub_epi32(s, _mm256_slli_epi32(_mm256_madd_epi16(bs, sc16[i]), F::kOffsetShift));
         acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(s), acc[i][j]);
@@ -347,7 +419,7 @@ static void k4_headers(const GemmArgs& a, int64_t r, int64_t r_end, K4Header8* h
       std::memcpy(&h[b].d[i], blk, 2);
       std::memcpy(&h[b].dmin[i], blk + 2, 2);
       uint8_t bytes[16];
-      k4_scales_mins(blk, bytes);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(bytes), k4_scales_mins(blk));
       for (int sb = 0; sb < 8; ++sb) h[b].sc[sb][i] = bytes[sb];
       for (int q = 0; q < 4; ++q) h[b].mn[q][i] = bytes[8 + 2 * q] | bytes[9 + 2 * q] << 16;
     }
@@ -444,7 +516,7 @@ static void q45k_run(const GemmArgs& a) {
     if (a.n > 1) return q45k_run8<kFifthBit>(a);
   }
   if (a.n == 1) {
-    return run_decode(a, q45k_tile<kFifthBit, 1, 1>);
+    return run_decode(a, q45k_decode_row<kFifthBit>);
   }
   run_tiles<kR, kT>(a, 64, q45k_tile<kFifthBit, kR, kT>, q45k_tile<kFifthBit, 1, kT>, q45k_tile<kFifthBit, kR, 1>,
                     q45k_tile<kFifthBit, 1, 1>);
@@ -560,7 +632,7 @@ static void q16_run(const GemmArgs& a) {
   if constexpr (HEFT_AVX512 && std::is_same_v<F, FQ6_K>) {
     if (a.n > 1) return q6k_run8(a);
   }
-  if (a.n == 1) return run_decode(a, q16_tile<F, 1, 1>);
+  if (a.n == 1) return run_decode(a, q16_decode_row<F>);
   run_tiles<kR, kT>(a, 64, q16_tile<F, kR, kT>, q16_tile<F, 1, kT>, q16_tile<F, kR, 1>, q16_tile<F, 1, 1>);
 }
 

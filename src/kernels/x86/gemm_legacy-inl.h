@@ -291,36 +291,36 @@ static void legacy_tile8(const GemmArgs& a, int64_t r, int64_t r_end, int64_t t)
 // not once per block. Lane l accumulates blocks l, l + 8, ...; hsum8 at the
 // end. The same steps on every x86 target (the integer sums are exact), so
 // every target gives the same bits.
-static inline __m256i q4_0_quants(const uint8_t* blk) {
+static HEFT_HOT_INLINE __m256i q4_0_quants(const uint8_t* blk) {
   if constexpr (WQ4_0::kHighNibblesInPlace) return nibbles_in_place(blk + 2);
   return WQ4_0::load(blk);
-}
-
-static inline __m256i add_pairs32(__m256i a, __m256i b) {
-  return _mm256_add_epi32(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
-}
-static inline __m256i add_pairs64(__m256i a, __m256i b) {
-  return _mm256_add_epi32(_mm256_unpacklo_epi64(a, b), _mm256_unpackhi_epi64(a, b));
 }
 
 // The eight blocks' sums from their dot4 partials s[0..7]: low halves plus
 // high halves (16 x their sums when the high nibbles stay in place; exact, so
 // the arithmetic shift is too).
-static inline __m256i q4_0_block_sums(const __m256i s[8]) {
-  // Pairs of registers interleaved and added, twice (vphaddd would be two shuffles and an add inside).
-  const __m256i q0 = add_pairs64(add_pairs32(s[0], s[1]), add_pairs32(s[2], s[3]));  // L0..L3 | H0..H3
-  const __m256i q1 = add_pairs64(add_pairs32(s[4], s[5]), add_pairs32(s[6], s[7]));  // L4..L7 | H4..H7
-  const __m256i lo = _mm256_permute2x128_si256(q0, q1, 0x20), hi = _mm256_permute2x128_si256(q0, q1, 0x31);
+static HEFT_HOT_INLINE __m256i q4_0_block_sums(const __m256i s[8]) {
+  __m256i lo, hi;
+  sums8_by_half(s, lo, hi);
   return _mm256_add_epi32(lo, WQ4_0::kHighNibblesInPlace ? _mm256_srai_epi32(hi, 4) : hi);
 }
 
 // The fp16 scales of the eight blocks from g (18 bytes apart).
-static inline __m256 q4_0_scales8(const uint8_t* g) {
+static HEFT_HOT_INLINE __m256 q4_0_scales8(const uint8_t* g) {
 #if HEFT_AVX512
+  // GCC 12's _mm512_castsi512_si128 extracts from an "undefined" register,
+  // which -Wuninitialized reports wherever it is inlined.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
   // Words 0, 9, ..., 63 of the group's first 128 bytes (its 144 bytes hold them).
   alignas(64) static constexpr uint16_t kIdx[32] = {0, 9, 18, 27, 36, 45, 54, 63};
   const __m512i lo = _mm512_loadu_si512(g), hi = _mm512_loadu_si512(g + 64);
   return _mm256_cvtph_ps(_mm512_castsi512_si128(_mm512_permutex2var_epi16(lo, _mm512_load_si512(kIdx), hi)));
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #else
   __m128i h = _mm_setzero_si128();
   for (int i = 0; i < 8; ++i) {
@@ -335,7 +335,7 @@ static inline __m256 q4_0_scales8(const uint8_t* g) {
 // Blocks b0 .. b0 + 7 of row w into acc. The zero point comes in once per
 // block sum (the activation row's bsum: -8 x the block's quant sum), not as a
 // per-lane bias: one load per eight blocks instead of one per block.
-static inline __m256 q4_0_decode_group(const uint8_t* w, const int8_t* xq, const float* xd, const int32_t* xbsum, int64_t b0,
+static HEFT_HOT_INLINE __m256 q4_0_decode_group(const uint8_t* w, const int8_t* xq, const float* xd, const int32_t* xbsum, int64_t b0,
                                        __m256 acc) {
   __m256i s[8];
   #pragma GCC unroll 8

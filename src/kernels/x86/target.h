@@ -13,3 +13,8 @@
 #define HEFT_TARGET_BEGIN(isa) HEFT_PRAGMA(GCC push_options) HEFT_PRAGMA(GCC target(isa))
 #define HEFT_TARGET_END HEFT_PRAGMA(GCC pop_options)
 #endif
+
+// For small hot helpers of the decode kernels: GCC's size heuristics
+// otherwise leave some out of line (a call per eight blocks, measured 7% on
+// Q4_0 decode).
+#define HEFT_HOT_INLINE inline __attribute__((always_inline))
