@@ -220,11 +220,15 @@ struct FQ6_K {
   static __m128i scales(const uint8_t* b) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + 192)); }
   // Low nibble of ql[64h + 32(kk&1) + l] (high nibble for kk >= 2), top bits 2kk..2kk+1 of qh[32h + l].
   static __m256i quants(const uint8_t* b, int h, int kk) {
-    const __m256i m4 = _mm256_set1_epi8(0x0f), m2 = _mm256_set1_epi8(0x03);
     const __m256i ql = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 64 * h + 32 * (kk & 1)));
     const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b + 128 + 32 * h));
-    const __m256i lo = _mm256_and_si256(kk < 2 ? ql : _mm256_srli_epi16(ql, 4), m4);
-    return _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * kk), m2), 4));
+    const __m256i lo = _mm256_and_si256(kk < 2 ? ql : _mm256_srli_epi16(ql, 4), _mm256_set1_epi8(0x0f));
+    // Bits 2kk, 2kk + 1 of qh to bits 4, 5. Where kk is a constant (the unrolled decode loops) one shift or
+    // none (16-bit shifts: what crosses a byte lands outside the mask); q6k_tile8's loop has it at run time.
+    if (!__builtin_constant_p(kk))
+      return _mm256_or_si256(lo, _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2 * kk), _mm256_set1_epi8(3)), 4));
+    const __m256i top = kk < 2 ? _mm256_slli_epi16(qh, 4 - 2 * kk) : kk == 2 ? qh : _mm256_srli_epi16(qh, 2);
+    return _mm256_or_si256(lo, _mm256_and_si256(top, _mm256_set1_epi8(0x30)));
   }
 };
 
