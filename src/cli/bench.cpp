@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "cli/command.h"
@@ -60,8 +61,20 @@ uint64_t model_bytes(const formats::ModelFile& mf) {
   return b;
 }
 
+// This process's own peak: the high-water mark of its address space
+// (VmHWM). getrusage's ru_maxrss is not: Linux carries the old address
+// space's peak across exec, so heft started by a large process (node or
+// Python via vfork/posix_spawn) reported that process's size instead.
 uint64_t peak_rss_bytes() {
-  rusage ru{};
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    unsigned long long kb = 0;
+    bool found = false;
+    while (!found && std::fgets(line, sizeof line, f)) found = std::sscanf(line, "VmHWM: %llu kB", &kb) == 1;
+    std::fclose(f);
+    if (found) return static_cast<uint64_t>(kb) * 1024;
+  }
+  rusage ru{};  // no /proc (not Linux)
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
 }

@@ -2,7 +2,15 @@
 // use) and `heft inspect --system` (the targets this CPU runs; HEFT_SIMD).
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <set>
 
 #include "cli_helpers.h"
@@ -52,6 +60,38 @@ TEST(Bench, TablePrintsTheKernelTarget) {
   EXPECT_NE(r.out.find("| " + best_target() + " |"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("pp8"), std::string::npos);
   EXPECT_NE(r.out.find("tg4"), std::string::npos);
+}
+
+// Started straight from a process with 384 MiB resident (posix_spawn, as node
+// and Python start programs), heft bench must report its own peak, not its
+// parent's (which getrusage's ru_maxrss carries across exec).
+TEST(Bench, PeakRssIsHeftsOwnNotItsParents) {
+  std::vector<char> ballast(size_t{384} << 20);
+  for (size_t i = 0; i < ballast.size(); i += 4096) ballast[i] = static_cast<char>(i);
+  const std::string dir = test::scratch_dir(), out = dir + "/bench.json";
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  const std::string bin = test::heft_binary(), model = test::shared(test::kTinyQ8);
+  std::vector<std::string> args = {bin, "bench", model, "-p", "8", "-n", "4", "-r", "1", "-t", "1", "--json"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, bin.c_str(), &actions, nullptr, argv.data(), environ), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  ASSERT_EQ(waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  std::ifstream f(out);
+  const std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  std::filesystem::remove_all(dir);
+  auto j = util::Json::parse(text, "bench");
+  ASSERT_TRUE(j && j->is_array() && !j->as_array().empty()) << text;
+  const int64_t rss = j->as_array()[0].get_int("peak_rss_bytes", -1);
+  EXPECT_GT(rss, 0);
+  EXPECT_LT(rss, int64_t{192} << 20) << "the parent's 384 MiB counted";
+  EXPECT_EQ(ballast[4096], static_cast<char>(4096));
 }
 
 TEST(InspectSystem, ListsTheTargetsThisCpuRunsAndTheOneInUse) {
