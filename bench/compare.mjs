@@ -53,6 +53,20 @@ function run(cmd, args) {
   return r.stdout;
 }
 
+// This process's peak resident set (VmHWM), and a reset of it to the current
+// size (clear_refs 5, Linux 4.0+), so that llama.cpp's figure is the peak of
+// its load and rounds, as heft's is, not the size left after a round.
+function peakRss() {
+  try {
+    const m = /^VmHWM:\s*(\d+) kB/m.exec(fs.readFileSync("/proc/self/status", "utf8"));
+    if (m) return Number(m[1]) * 1024;
+  } catch {}
+  return process.memoryUsage.rss();
+}
+function resetPeakRss() {
+  try { fs.writeFileSync("/proc/self/clear_refs", "5"); } catch {}
+}
+
 function bandwidth(a) {
   if (!a.bandwidth) return null;
   // The median pass: single best passes of a virtual machine's memory are sometimes far off.
@@ -107,7 +121,7 @@ async function llamaNodeModel(llama, a, model) {
       const res = {};
       for (const p of a.p) res[`pp${p}`] = await pp(p);
       for (const n of a.n) res[`tg${n}`] = await tg(n);
-      return {res, rss: process.memoryUsage.rss()};
+      return {res, rss: peakRss()};
     },
     async dispose() { await ctx.dispose(); await m.dispose(); },
   };
@@ -149,6 +163,7 @@ for (const model of a.models) {
   const heft = {}, ref = {};
   let heftRss = 0, refRss = 0, info = null;
   const roundCeilings = [];
+  resetPeakRss();
   const baseRss = process.memoryUsage.rss();
   const lm = llama ? await llamaNodeModel(llama, a, model) : null;
   for (let round = 0; round < a.r; round++) {
@@ -200,7 +215,7 @@ for (const r of results) {
   lines.push(`| ${r.model} | ${r.test} | ${fmt(r.heft.avg_ts, r.heft.stddev_ts)} | ${fmt(r.llama_cpp.avg_ts, r.llama_cpp.stddev_ts)} | ` +
              `${r.ratio.toFixed(2)} | ${bw} | ${mib(r.heft.peak_rss_bytes)} / ${mib(r.llama_cpp.peak_rss_bytes)} |`);
 }
-if (!a.llamaBench) lines.push("", "llama.cpp's RSS is the node process's growth while the model was loaded and run (node itself excluded).");
+if (!a.llamaBench) lines.push("", "llama.cpp's RSS is the node process's peak growth while the model was loaded and run (node itself excluded).");
 const table = lines.join("\n") + "\n";
 fs.writeFileSync(path.join(a.out, "table.md"), table);
 fs.writeFileSync(path.join(a.out, "chart.svg"), svgChart(results.map((r) => ({label: `${r.model} ${r.test}`, ratio: r.ratio}))));
