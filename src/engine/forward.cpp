@@ -194,7 +194,7 @@ void Context::attention(int64_t layer, int64_t n, int64_t pos0, int64_t window, 
   const int64_t group = hp.n_head / hp.n_head_kv;
   const size_t elem = cache_.type() == CacheType::F16 ? 2 : 4;
   const int64_t stride = scratch_stride();
-  pool_.parallel_for(n * hp.n_head, [&](int64_t i0, int64_t i1, unsigned thread) {
+  auto head_range = [&](int64_t i0, int64_t i1, unsigned thread) {
     float* scratch = scores_.data() + static_cast<size_t>(thread) * static_cast<size_t>(stride);
     for (int64_t i = i0; i < i1; ++i) {
       const int64_t t = i / hp.n_head, head = i % hp.n_head, kvh = head / group;
@@ -214,7 +214,10 @@ void Context::attention(int64_t layer, int64_t n, int64_t pos0, int64_t window, 
       a.batch = n > 1;
       kernels::attention_head(a, attn_.data() + t * out_dim + head * hd_v, scratch);
     }
-  });
+  };
+  // One token's heads a chunk: causal work grows with the token, so the thread
+  // given the first half of a batch finishes early and takes over the rest of the other's.
+  pool_.parallel_for(n * hp.n_head, head_range, 1, hp.n_head);
 }
 
 }  // namespace heft::engine
