@@ -90,12 +90,18 @@ static inline void prefetch_ahead(const uint8_t* p, size_t bytes) {
 }
 
 // One token: rows one by one (tile(a, r, 0) computes row r and calls
-// prefetch_ahead per block), after asking for the first kStreamAhead bytes.
+// prefetch_ahead per block), after asking for the first kStreamAhead bytes
+// unless this thread's previous range ended where this one starts (the
+// thread pool hands out a slice in consecutive chunks): its in-loop
+// prefetches already asked for them.
 template <class Tile>
 static void run_decode(const GemmArgs& a, Tile tile) {
+  thread_local const uint8_t* stream_end = nullptr;
   const uint8_t* p = a.w + static_cast<size_t>(a.r0) * a.w_stride;
-  const uint8_t* end = p + std::min(kStreamAhead, static_cast<size_t>(a.r1 - a.r0) * a.w_stride);
-  for (; p < end; p += 64) _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
+  const size_t bytes = static_cast<size_t>(a.r1 - a.r0) * a.w_stride;
+  if (p != stream_end)
+    for (const uint8_t* q = p; q < p + std::min(kStreamAhead, bytes); q += 64) _mm_prefetch(reinterpret_cast<const char*>(q), _MM_HINT_T0);
+  stream_end = p + bytes;
   for (int64_t r = a.r0; r < a.r1; ++r) tile(a, r, 0);
 }
 
