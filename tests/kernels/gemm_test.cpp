@@ -18,7 +18,9 @@
 #include "kernels/fp16.h"
 #include "kernels/gemm.h"
 #include "kernels/quant.h"
+#include "kernels/quant_rows.h"
 #include "kernels/simd.h"
+#include "kernels/x86/act_layout.h"
 
 using namespace heft;
 using namespace heft::test_kernels;
@@ -194,4 +196,45 @@ TEST(Gemm, KernelsExistForTheDecodeTypes) {
     if (target == SimdTarget::Scalar) continue;
     for (GgmlType type : kernel_types(target)) EXPECT_EQ(kernels::gemm_for(type, target).target, target) << name(target, type);
   }
+}
+
+// The x86 kernels' Q8_K activations (planar, act_layout.h) hold exactly the
+// reference quantizer's values: quants, scale, 16-value sums and the 32-value
+// pairs. Super-blocks: gaussian with a NaN (never the extreme, quantized to 0),
+// all zero, equal magnitudes of both signs (the first one sets the scale's
+// sign), and halves that the rounding must take to even.
+TEST(Gemm, Q8KActivationsAreTheReferenceValues) {
+  constexpr int64_t k = 4 * 256;
+  std::vector<float> x = gaussian_data(k, 11, 1.0f);
+  x[17] = NAN;
+  for (int i = 256; i < 512; ++i) x[i] = 0.0f;
+  x[512 + 5] = -3.0f;
+  x[512 + 100] = 3.0f;
+  x[768] = -127.0f;  // scale 1: the others' halves are ties
+  for (int i = 1; i < 256; ++i) x[768 + i] = static_cast<float>(i % 9) - 4.5f;
+  std::vector<kernels::BlockQ8_K> ref(k / 256);
+  kernels::quantize_row_q8_K_ref(x.data(), ref.data(), k);
+  int targets = 0;
+  for (SimdTarget target : kernels::simd_supported()) {
+    if (target == SimdTarget::Scalar || arm_target(target)) continue;
+    const kernels::Gemm& g = kernels::gemm_for(GgmlType::Q4_K, target);
+    const kernels::x86::Q8KLayout L = kernels::x86::q8k_layout(k);
+    ASSERT_EQ(g.act_bytes(GgmlType::Q4_K, k), L.bytes);
+    std::vector<uint8_t> act(L.bytes);
+    g.quantize(GgmlType::Q4_K, x.data(), act.data(), k);
+    ++targets;
+    for (int64_t b = 0; b < k / 256; ++b) {
+      const std::string where = std::string(kernels::simd_name(target)) + " super-block " + std::to_string(b);
+      EXPECT_EQ(std::memcmp(act.data() + 256 * b, ref[b].qs, 256), 0) << where;
+      EXPECT_EQ(std::memcmp(act.data() + L.d + 4 * b, &ref[b].d, 4), 0) << where;
+      EXPECT_EQ(std::memcmp(act.data() + L.bsums + 32 * b, ref[b].bsums, 32), 0) << where;
+      for (int q = 0; q < 4; ++q) {
+        int32_t pair;
+        std::memcpy(&pair, act.data() + L.pairs + 4 * (4 * b + q), 4);
+        EXPECT_EQ(static_cast<int16_t>(pair & 0xffff), ref[b].bsums[4 * q] + ref[b].bsums[4 * q + 1]) << where;
+        EXPECT_EQ(static_cast<int16_t>(pair >> 16), ref[b].bsums[4 * q + 2] + ref[b].bsums[4 * q + 3]) << where;
+      }
+    }
+  }
+  if (targets == 0) GTEST_SKIP() << "no x86 SIMD target on this machine";
 }

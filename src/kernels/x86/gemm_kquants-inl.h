@@ -7,20 +7,72 @@
 // reference adds super-block totals one by one in float, so results agree to
 // rounding, not bit for bit.
 
-// Q8_K activations in the planar layout (act_layout.h): quantize_row_q8_K_ref, rearranged.
+// nearest_int (quant_search.h) in lanes: the same magic-number rounding, so
+// the same integers for every input, NaN and infinities included.
+static inline __m256i nearest_int8(__m256 v) {
+  const __m256i bits = _mm256_castps_si256(_mm256_add_ps(v, _mm256_set1_ps(12582912.f)));
+  return _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x00400000));
+}
+
+// Q8_K activations in the planar layout (act_layout.h): quantize_row_q8_K_ref's
+// values, in lanes. The reference keeps the first value of the largest
+// magnitude (a strict comparison; NaN never wins), and so does this.
 static void quantize_q8k(formats::GgmlType, const float* x, uint8_t* dst, int64_t k) {
   const x86::Q8KLayout L = x86::q8k_layout(k);
+  auto* qs = reinterpret_cast<int8_t*>(dst);
   auto* d = reinterpret_cast<float*>(dst + L.d);
   auto* bsums = reinterpret_cast<int16_t*>(dst + L.bsums);
   auto* pairs = reinterpret_cast<uint32_t*>(dst + L.pairs);
-  BlockQ8_K blk;
+  const __m256 sign = _mm256_set1_ps(-0.0f);
   for (int64_t b = 0; b < k / 256; ++b) {
-    quantize_row_q8_K_ref(x + 256 * b, &blk, 256);
-    std::memcpy(dst + 256 * b, blk.qs, 256);
-    std::memcpy(&d[b], &blk.d, 4);
-    std::memcpy(bsums + 16 * b, blk.bsums, 32);
+    const float* xb = x + 256 * b;
+    __m256 amax = _mm256_setzero_ps();
+    for (int j = 0; j < 32; ++j) amax = _mm256_max_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(xb + 8 * j)), amax);  // NaN: keeps amax
+    __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(amax, 1), _mm256_castps256_ps128(amax));
+    m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+    m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+    const float m = _mm_cvtss_f32(m4);
+    int16_t* bs = bsums + 16 * b;
+    if (m == 0) {
+      std::memset(qs + 256 * b, 0, 256);
+      std::memset(bs, 0, 32);
+      d[b] = 0;
+      for (int q = 0; q < 4; ++q) pairs[4 * b + q] = 0;
+      continue;
+    }
+    int first = 0;
+    for (int j = 0; j < 32; ++j) {
+      const int hit = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_loadu_ps(xb + 8 * j)), _mm256_set1_ps(m), _CMP_EQ_OQ));
+      if (hit) {
+        first = 8 * j + __builtin_ctz(static_cast<unsigned>(hit));
+        break;
+      }
+    }
+    // -127 (not -128) so that the largest value maps to -127 and negation stays in int8.
+    const float iscale = -127.f / xb[first];
+    const __m256 is = _mm256_set1_ps(iscale);
+    for (int half = 0; half < 2; ++half) {  // 128 values: 8 groups of 16
+      __m256i group_sums[8];
+      for (int c = 0; c < 4; ++c) {  // 32 values
+        const float* xc = xb + 128 * half + 32 * c;
+        __m256i q[4];
+        for (int j = 0; j < 4; ++j)
+          q[j] = _mm256_min_epi32(nearest_int8(_mm256_mul_ps(_mm256_loadu_ps(xc + 8 * j), is)), _mm256_set1_epi32(127));
+        group_sums[2 * c] = _mm256_add_epi32(q[0], q[1]);
+        group_sums[2 * c + 1] = _mm256_add_epi32(q[2], q[3]);
+        __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));  // values within int8
+        p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(qs + 256 * b + 128 * half + 32 * c), p);
+      }
+      __m256i low, high;
+      sums8_by_half(group_sums, low, high);
+      const __m256i sums = _mm256_add_epi32(low, high);  // lane g: group 8 * half + g
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(bs + 8 * half),
+                       _mm_packs_epi32(_mm256_castsi256_si128(sums), _mm256_extracti128_si256(sums, 1)));
+    }
+    d[b] = 1 / iscale;
     for (int q = 0; q < 4; ++q) {
-      const int32_t s0 = blk.bsums[4 * q] + blk.bsums[4 * q + 1], s1 = blk.bsums[4 * q + 2] + blk.bsums[4 * q + 3];
+      const int32_t s0 = bs[4 * q] + bs[4 * q + 1], s1 = bs[4 * q + 2] + bs[4 * q + 3];
       pairs[4 * b + q] = (static_cast<uint32_t>(s0) & 0xffff) | static_cast<uint32_t>(s1) << 16;
     }
   }
