@@ -1,7 +1,8 @@
 // k-quants (Q2_K .. Q6_K) times Q8_K activations, for one x86 target (included
 // by gemm_kquants.cpp under that target's pragma). Integer sums per
 // sub-block are exact and scaled by the sub-block scales in integers
-// (maddubs, then a multiply-add with the scales); each super-block adds
+// (prompt tiles: maddubs, then a multiply-add with the scales; decode and the
+// 8-row tiles: the sub-block's dot, then vpmulld); each super-block adds
 // d * isum into 8 float lanes (and dmin * mins into 8 more, subtracted at the
 // end, so the two chains of float adds run side by side), summed at the end. The
 // reference adds super-block totals one by one in float, so results agree to
@@ -9,7 +10,7 @@
 
 // nearest_int (quant_search.h) in lanes: the same magic-number rounding, so
 // the same integers for every input, NaN and infinities included.
-static inline __m256i nearest_int8(__m256 v) {
+static inline __m256i nearest_int_lanes(__m256 v) {
   const __m256i bits = _mm256_castps_si256(_mm256_add_ps(v, _mm256_set1_ps(12582912.f)));
   return _mm256_sub_epi32(_mm256_and_si256(bits, _mm256_set1_epi32(0x007fffff)), _mm256_set1_epi32(0x00400000));
 }
@@ -57,7 +58,7 @@ static void quantize_q8k(formats::GgmlType, const float* x, uint8_t* dst, int64_
         const float* xc = xb + 128 * half + 32 * c;
         __m256i q[4];
         for (int j = 0; j < 4; ++j)
-          q[j] = _mm256_min_epi32(nearest_int8(_mm256_mul_ps(_mm256_loadu_ps(xc + 8 * j), is)), _mm256_set1_epi32(127));
+          q[j] = _mm256_min_epi32(nearest_int_lanes(_mm256_mul_ps(_mm256_loadu_ps(xc + 8 * j), is)), _mm256_set1_epi32(127));
         group_sums[2 * c] = _mm256_add_epi32(q[0], q[1]);
         group_sums[2 * c + 1] = _mm256_add_epi32(q[2], q[3]);
         __m256i p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));  // values within int8
