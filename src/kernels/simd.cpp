@@ -1,6 +1,7 @@
 #include "kernels/simd.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -69,7 +70,15 @@ bool simd_supports(SimdTarget t) {
   return std::find(v.begin(), v.end(), t) != v.end();
 }
 
+namespace {
+std::atomic<int> forced{-1};  // ScopedSimdTarget's choice, or -1
+}  // namespace
+
+ScopedSimdTarget::ScopedSimdTarget(SimdTarget target) : previous_(forced.exchange(static_cast<int>(target))) {}
+ScopedSimdTarget::~ScopedSimdTarget() { forced.store(previous_); }
+
 SimdTarget simd_target() {
+  if (const int f = forced.load(std::memory_order_relaxed); f >= 0) return static_cast<SimdTarget>(f);
   static const SimdTarget chosen = [] {
     SimdTarget best = simd_supported().back();
     if (const char* env = std::getenv("HEFT_SIMD"); env && *env) {

@@ -29,7 +29,22 @@ std::optional<SimdTarget> parse_simd(std::string_view name);
 // Every target this machine can run, Scalar first, best last.
 const std::vector<SimdTarget>& simd_supported();
 bool simd_supports(SimdTarget t);
-// The target in use: the best supported, or HEFT_SIMD's choice if this machine runs it.
+// The target in use: the best supported, or HEFT_SIMD's choice if this machine runs it
+// (or a ScopedSimdTarget's, while one is alive).
 SimdTarget simd_target();
+
+// For tests that run one computation under every target in one process: while
+// alive, simd_target() returns `target` (which this CPU must run). Scope it
+// around whole computations; contexts created inside use it throughout.
+class ScopedSimdTarget {
+ public:
+  explicit ScopedSimdTarget(SimdTarget target);
+  ~ScopedSimdTarget();
+  ScopedSimdTarget(const ScopedSimdTarget&) = delete;
+  ScopedSimdTarget& operator=(const ScopedSimdTarget&) = delete;
+
+ private:
+  int previous_;
+};
 
 }  // namespace heft::kernels

@@ -1,7 +1,9 @@
 // heft's greedy continuations against llama.cpp's (../shared/golden/prompts-dev.json):
 // exact with an F32 cache, and with the default F16 cache on at least 10 of 12
-// prompts (near-ties in top2_margins can flip under half-precision keys).
+// prompts (near-ties in top2_margins can flip under half-precision keys); under
+// every SIMD target this machine runs.
 #include "engine/engine_fixture.h"
+#include "support/simd_targets.h"
 
 using namespace heft;
 
@@ -29,21 +31,27 @@ void expect_exact(const char* model_file, const char* key) {
 
 }  // namespace
 
-TEST(GreedyGolden, F32ModelF32CacheIsExact) { expect_exact("tinystories-656k-f32.gguf", "llama_cpp_f32_exact"); }
+TEST(GreedyGolden, F32ModelF32CacheIsExact) {
+  test::for_each_simd_target([](kernels::SimdTarget) { expect_exact("tinystories-656k-f32.gguf", "llama_cpp_f32_exact"); });
+}
 
-TEST(GreedyGolden, Q8ModelF32CacheIsExact) { expect_exact("tinystories-656k-q8_0.gguf", "llama_cpp_q8_0_f32_exact"); }
+TEST(GreedyGolden, Q8ModelF32CacheIsExact) {
+  test::for_each_simd_target([](kernels::SimdTarget) { expect_exact("tinystories-656k-q8_0.gguf", "llama_cpp_q8_0_f32_exact"); });
+}
 
 TEST(GreedyGolden, F16CacheMatchesAtLeastTenOfTwelve) {
   auto m = test::load("models/TinyStories-656K-gguf/tinystories-656k-f32.gguf");
   ASSERT_TRUE(m);
   util::Json g = test::golden("prompts-dev.json");
-  int equal = 0;
-  for (const auto& p : g.find("prompts")->as_array()) {
-    auto expected = test::ids(*p.find("llama_cpp_f32_kv_f16"));
-    auto got = test::greedy(*m, test::ids(*p.find("prompt_ids")), 64, engine::CacheType::F16, 2);
-    equal += got == expected;
-  }
-  EXPECT_GE(equal, 10);
+  test::for_each_simd_target([&](kernels::SimdTarget) {
+    int equal = 0;
+    for (const auto& p : g.find("prompts")->as_array()) {
+      auto expected = test::ids(*p.find("llama_cpp_f32_kv_f16"));
+      auto got = test::greedy(*m, test::ids(*p.find("prompt_ids")), 64, engine::CacheType::F16, 2);
+      equal += got == expected;
+    }
+    EXPECT_GE(equal, 10);
+  });
 }
 
 TEST(GreedyGolden, SameIdsForAnyThreadCount) {

@@ -1,7 +1,9 @@
 // Perplexity on ../shared/golden/story-dev.txt against llama-perplexity
 // (../shared/golden/perplexity.json): within 0.01% with an F32 cache, 0.1% with
-// the default F16 cache. The text goes through heft's own tokenizer.
+// the default F16 cache, under every SIMD target this machine runs. The text
+// goes through heft's own tokenizer.
 #include "engine/engine_fixture.h"
+#include "support/simd_targets.h"
 #include "engine/perplexity.h"
 #include "tokenizer/tokenizer.h"
 
@@ -35,19 +37,23 @@ double reference(const char* model, const char* setting) {
 }  // namespace
 
 TEST(PerplexityGolden, F32CacheWithinOneHundredthOfAPercent) {
+  test::for_each_simd_target([](kernels::SimdTarget) {
   for (auto [file, key] : {std::pair{"tinystories-656k-f32.gguf", "tinystories-656k-f32"},
                            std::pair{"tinystories-656k-q8_0.gguf", "tinystories-656k-q8_0"}}) {
     double ours = run(file, engine::CacheType::F32);
     double ref = reference(key, "F32_kv_f32_fa_off");
     EXPECT_NEAR(ours / ref, 1.0, 1e-4) << file << ": heft " << ours << " llama.cpp " << ref;
   }
+  });
 }
 
 TEST(PerplexityGolden, DefaultF16CacheWithinATenthOfAPercent) {
+  test::for_each_simd_target([](kernels::SimdTarget) {
   for (auto [file, key] : {std::pair{"tinystories-656k-f32.gguf", "tinystories-656k-f32"},
                            std::pair{"tinystories-656k-q8_0.gguf", "tinystories-656k-q8_0"}}) {
     double ours = run(file, engine::CacheType::F16);
     double ref = reference(key, "default");
     EXPECT_NEAR(ours / ref, 1.0, 1e-3) << file << ": heft " << ours << " llama.cpp " << ref;
   }
+  });
 }

@@ -3,7 +3,8 @@
 // Q8_0 TinyStories files with F32 and F16 caches. Prompt ids must match (the
 // tokenizer) and so must every generated id (the forward pass). node-llama-cpp's
 // evaluate() does not stop at end-of-generation tokens, so heft runs with --ignore-eos.
-import {parseArgs, loadPackage, runHeft, Checker} from "./lib/ref.mjs";
+// heft runs under every SIMD target this machine runs (HEFT_SIMD).
+import {parseArgs, loadPackage, runHeft, heftTargets, Checker} from "./lib/ref.mjs";
 
 const args = parseArgs();
 const {getLlama} = await loadPackage("node-llama-cpp");
@@ -37,17 +38,12 @@ const configs = [
   ["models/TinyStories-656K-gguf/tinystories-656k-q8_0.gguf", "f16"],
 ];
 const N = 48;
+const targets = heftTargets(args.heft);
 for (const [file, cache] of configs) {
   const path = `${args.shared}/${file}`;
   const model = await llama.loadModel({modelPath: path});
   for (const prompt of prompts) {
-    const r = runHeft(args.heft, ["run", path, "-p", prompt, "-n", String(N), "--temp", "0", "--cache-type", cache,
-                                  "-t", "2", "--ignore-eos", "--json"]);
-    if (!check.check(r.status === 0, `${file} ${cache}: heft failed: ${r.stderr}`)) continue;
-    const ours = JSON.parse(r.stdout);
     const refPrompt = [model.tokens.bos, ...model.tokenize(prompt, false)];
-    check.check(JSON.stringify(ours.prompt_tokens) === JSON.stringify(refPrompt),
-                `${file}: prompt ids for ${JSON.stringify(prompt)}: ${ours.prompt_tokens} vs ${refPrompt}`);
     const ctx = await model.createContext({contextSize: 512, batchSize: 512, threads: 1, flashAttention: false,
                                            experimentalKvCacheKeyType: cache.toUpperCase(),
                                            experimentalKvCacheValueType: cache.toUpperCase()});
@@ -55,9 +51,18 @@ for (const [file, cache] of configs) {
     const ref = [];
     for await (const t of seq.evaluate(refPrompt, {temperature: 0})) { ref.push(t); if (ref.length >= N) break; }
     await ctx.dispose();
-    const at = ref.findIndex((t, i) => t !== ours.tokens[i]);
-    check.check(at < 0 && ours.tokens.length === N,
-                `${file} cache ${cache}: ${JSON.stringify(prompt)} first differs at ${at}: ${ours.tokens.slice(0, 12)}... vs ${ref.slice(0, 12)}...`);
+    for (const simd of targets) {
+      const where = `${file} cache ${cache} HEFT_SIMD=${simd}`;
+      const r = runHeft(args.heft, ["run", path, "-p", prompt, "-n", String(N), "--temp", "0", "--cache-type", cache,
+                                    "-t", "2", "--ignore-eos", "--json"], {simd});
+      if (!check.check(r.status === 0, `${where}: heft failed: ${r.stderr}`)) continue;
+      const ours = JSON.parse(r.stdout);
+      check.check(JSON.stringify(ours.prompt_tokens) === JSON.stringify(refPrompt),
+                  `${where}: prompt ids for ${JSON.stringify(prompt)}: ${ours.prompt_tokens} vs ${refPrompt}`);
+      const at = ref.findIndex((t, i) => t !== ours.tokens[i]);
+      check.check(at < 0 && ours.tokens.length === N,
+                  `${where}: ${JSON.stringify(prompt)} first differs at ${at}: ${ours.tokens.slice(0, 12)}... vs ${ref.slice(0, 12)}...`);
+    }
   }
   await model.dispose();
 }

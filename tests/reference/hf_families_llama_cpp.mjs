@@ -19,7 +19,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {fileURLToPath} from "node:url";
-import {parseArgs, loadPackage, runHeft, Checker} from "./lib/ref.mjs";
+import {parseArgs, loadPackage, runHeft, heftTargets, Checker} from "./lib/ref.mjs";
 
 const args = parseArgs();
 
@@ -87,8 +87,8 @@ function agreement(a, b) {
   return {rate: same / ids.length, where};
 }
 
-function heftLogits(model) {
-  const r = runHeft(args.heft, ["logits", model, "--ids", ids.join(","), "-t", "2"]);
+function heftLogits(model, simd) {
+  const r = runHeft(args.heft, ["logits", model, "--ids", ids.join(","), "-t", "2"], {simd});
   if (r.status !== 0) return {err: r.stderr.trim().split("\n").pop()};
   return {argmax: JSON.parse(r.stdout).argmax};
 }
@@ -101,34 +101,35 @@ try {
     const gguf = path.join(tmp, `model-${n}.gguf`);
     const w = py("hf_checkpoints.py", [v.name, dir, "--shared", args.shared]);
     if (!check.check(w.ok, `${v.name}: writing the checkpoint failed: ${w.err}`)) continue;
-    let ours, label;
+    const runs = [];  // {label, argmax}: NumPy's, or heft's under each SIMD target
     if (against === "numpy") {
       const g = py("ref_gguf.py", [dir, gguf, "--vocab",
                                    path.join(args.shared, "models/TinyStories-656K-gguf/tinystories-656k-f32.gguf")]);
       if (!check.check(g.ok, `${v.name}: ref_gguf.py failed: ${g.err}`)) { summary.push(`FAIL ${v.name}: ref_gguf`); continue; }
       const n = py("numpy_forward.py", [dir, "--ids", ids.join(","), "--argmax"]);
       if (!check.check(n.ok, `${v.name}: numpy_forward.py failed: ${n.err}`)) { summary.push(`FAIL ${v.name}: numpy`); continue; }
-      ours = JSON.parse(n.out).argmax;
-      label = "NumPy (folder)";
+      runs.push({label: "NumPy (folder)", argmax: JSON.parse(n.out).argmax});
     } else {
       const c = runHeft(args.heft, ["convert", dir, gguf]);
       if (!check.check(c.status === 0, `${v.name}: heft convert failed: ${c.stderr.trim().split("\n").pop()}`)) {
         summary.push(`FAIL ${v.name}: heft convert: ${c.stderr.trim().split("\n").pop()}`);
         continue;
       }
-      const h = heftLogits(dir);
-      if (!check.check(!h.err, `${v.name}: heft logits on the folder failed: ${h.err}`)) {
-        summary.push(`FAIL ${v.name}: heft logits (folder): ${h.err}`);
-        continue;
+      for (const simd of heftTargets(args.heft)) {
+        const h = heftLogits(dir, simd);
+        if (!check.check(!h.err, `${v.name}: heft logits on the folder failed (HEFT_SIMD=${simd}): ${h.err}`)) {
+          summary.push(`FAIL ${v.name}: heft logits (folder, HEFT_SIMD=${simd}): ${h.err}`);
+          continue;
+        }
+        runs.push({label: `heft (folder, HEFT_SIMD=${simd})`, argmax: h.argmax});
+        const hg = heftLogits(gguf, simd);
+        if (check.check(!hg.err, `${v.name}: heft logits on the converted GGUF failed (HEFT_SIMD=${simd}): ${hg.err}`)) {
+          const s = agreement(h.argmax, hg.argmax);
+          check.check(s.rate >= MIN_AGREEMENT,
+                      `${v.name}: heft on the folder and on its GGUF agree at ${(100 * s.rate).toFixed(1)}% (HEFT_SIMD=${simd}, at ${s.where.slice(0, 10)})`);
+        }
       }
-      ours = h.argmax;
-      label = "heft (folder)";
-      const hg = heftLogits(gguf);
-      if (check.check(!hg.err, `${v.name}: heft logits on the converted GGUF failed: ${hg.err}`)) {
-        const s = agreement(ours, hg.argmax);
-        check.check(s.rate >= MIN_AGREEMENT,
-                    `${v.name}: heft on the folder and on its GGUF agree at ${(100 * s.rate).toFixed(1)}% (at ${s.where.slice(0, 10)})`);
-      }
+      if (runs.length === 0) continue;
     }
     let top;
     try {
@@ -138,12 +139,14 @@ try {
       summary.push(`FAIL ${v.name}: llama.cpp: ${e.message}`);
       continue;
     }
-    const s = agreement(ours, top);
-    const ok = check.check(s.rate >= MIN_AGREEMENT,
-                           `${v.name}: ${label} and llama.cpp agree on the top token at ${(100 * s.rate).toFixed(1)}% of ` +
-                           `${ids.length} positions (need ${100 * MIN_AGREEMENT}%); differ at ${s.where.slice(0, 10)}`);
-    summary.push(`${ok ? "PASS" : "FAIL"} ${v.name}: ${(100 * s.rate).toFixed(1)}% of ${ids.length}` +
-                 (s.where.length ? ` (differ at ${s.where.slice(0, 10)})` : ""));
+    for (const {label, argmax} of runs) {
+      const s = agreement(argmax, top);
+      const ok = check.check(s.rate >= MIN_AGREEMENT,
+                             `${v.name}: ${label} and llama.cpp agree on the top token at ${(100 * s.rate).toFixed(1)}% of ` +
+                             `${ids.length} positions (need ${100 * MIN_AGREEMENT}%); differ at ${s.where.slice(0, 10)}`);
+      summary.push(`${ok ? "PASS" : "FAIL"} ${v.name} ${label}: ${(100 * s.rate).toFixed(1)}% of ${ids.length}` +
+                   (s.where.length ? ` (differ at ${s.where.slice(0, 10)})` : ""));
+    }
   }
 } finally {
   fs.rmSync(tmp, {recursive: true, force: true});

@@ -18,6 +18,7 @@ the summary prints one line per variant.
     hf_families_numpy.py --heft build/heft [--shared ../shared] [--only gemma2,phi3] [--keep DIR]
 """
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -38,9 +39,17 @@ TOLERANCE = {"F32": 1e-3, "F16": 5e-3, "BF16": 2e-2}
 CHUNK = 7
 
 
-def run_heft(heft, folder, ids, out, extra):
+def simd_targets(heft):
+    """Every SIMD target this machine runs (heft inspect --system), scalar first."""
+    r = subprocess.run([heft, "inspect", "--system", "--json"], capture_output=True, text=True, check=True)
+    targets = json.loads(r.stdout)["simd_supported"]
+    assert targets, "heft listed no SIMD target"
+    return targets
+
+
+def run_heft(heft, folder, ids, out, extra, simd):
     cmd = [heft, "logits", folder, "--ids", ",".join(map(str, ids)), "-o", out, "-t", "2"] + extra
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "HEFT_SIMD": simd})
     if r.returncode != 0:
         return None, (r.stderr.strip().splitlines() or ["exit status %d" % r.returncode])[-1]
     return np.load(out).astype(np.float64), None
@@ -80,6 +89,7 @@ def main():
         print(f"unknown variants: {unknown}", file=sys.stderr)
         return 1
     ids = hc.TEST_IDS
+    targets = simd_targets(a.heft)
     results = []
     with tempfile.TemporaryDirectory(prefix="heft-hf-numpy-") as tmp:
         root = a.keep or tmp
@@ -88,8 +98,10 @@ def main():
             dtype = hc.VARIANTS[v][3]
             ref = nf.Model(folder).logits(ids)
             lines, ok = [], True
-            for label, extra in (("one batch", []), (f"batches of {CHUNK}", ["-b", str(CHUNK)])):
-                got, err = run_heft(a.heft, folder, ids, os.path.join(tmp, f"{v}.npy"), extra)
+            runs = [(f"{simd}, {how}", extra, simd) for simd in targets
+                    for how, extra in (("one batch", []), (f"batches of {CHUNK}", ["-b", str(CHUNK)]))]
+            for label, extra, simd in runs:
+                got, err = run_heft(a.heft, folder, ids, os.path.join(tmp, f"{v}.npy"), extra, simd)
                 if err is not None:
                     ok = False
                     lines.append(f"{label}: heft failed: {err}")

@@ -7,6 +7,7 @@ the same ids with `heft logits`, must pick the same token at every position.
 The tokenizer file of this checkpoint is not available, so everything is by id."""
 import argparse
 import json
+import os
 import subprocess
 import sys
 
@@ -106,17 +107,22 @@ def main():
         top = np.argsort(lg)[::-1]
         margins.append(lg[top[0]] - lg[top[1]])
         ids.append(int(top[0]))
-    r = subprocess.run([a.heft, "logits", path, "--ids", ",".join(map(str, ids[:-1]))],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        print("FAIL: heft logits:", r.stderr.strip())
-        sys.exit(1)
-    heft = json.loads(r.stdout)
-    ours = heft["argmax"]
     want = ids[1:]
-    bad = [i for i in range(len(want)) if ours[i] != want[i] and margins[i] > 1e-3]
-    print(f"llama2c_numpy: {len(want) - len(bad)}/{len(want)} positions agree (smallest NumPy margin {min(margins):.4f})")
-    sys.exit(1 if bad or len(ours) != len(want) else 0)
+    r = subprocess.run([a.heft, "inspect", "--system", "--json"], capture_output=True, text=True, check=True)
+    failed = False
+    for simd in json.loads(r.stdout)["simd_supported"]:  # every SIMD target this machine runs
+        r = subprocess.run([a.heft, "logits", path, "--ids", ",".join(map(str, ids[:-1]))],
+                           capture_output=True, text=True, env={**os.environ, "HEFT_SIMD": simd})
+        if r.returncode != 0:
+            print(f"FAIL: heft logits (HEFT_SIMD={simd}):", r.stderr.strip())
+            failed = True
+            continue
+        ours = json.loads(r.stdout)["argmax"]
+        bad = [i for i in range(len(want)) if ours[i] != want[i] and margins[i] > 1e-3]
+        print(f"llama2c_numpy HEFT_SIMD={simd}: {len(want) - len(bad)}/{len(want)} positions agree"
+              f" (smallest NumPy margin {min(margins):.4f})")
+        failed |= bool(bad) or len(ours) != len(want)
+    sys.exit(1 if failed else 0)
 
 
 if __name__ == "__main__":

@@ -50,10 +50,22 @@ export async function loadPackage(name) {
 }
 
 // Runs heft with the given arguments; returns {status, stdout, stderr} (stdout as a Buffer when raw).
-export function runHeft(heft, args, {input, raw = false} = {}) {
-  const r = spawnSync(heft, args, {input, maxBuffer: 1 << 30, encoding: raw ? "buffer" : "utf8"});
+// simd: a SIMD target name for HEFT_SIMD (default: heft's own choice).
+export function runHeft(heft, args, {input, raw = false, simd} = {}) {
+  const env = simd ? {...process.env, HEFT_SIMD: simd} : process.env;
+  const r = spawnSync(heft, args, {input, env, maxBuffer: 1 << 30, encoding: raw ? "buffer" : "utf8"});
   if (r.error) throw r.error;
   return {status: r.status, stdout: r.stdout, stderr: raw ? r.stderr.toString() : r.stderr};
+}
+
+// Every SIMD target this machine runs (`heft inspect --system`: scalar first). Tests that compare
+// heft's numbers with a reference check each, so a pass on one machine covers every lower target.
+export function heftTargets(heft) {
+  const r = runHeft(heft, ["inspect", "--system", "--json"]);
+  if (r.status !== 0) throw new Error(`heft inspect --system failed: ${r.stderr}`);
+  const targets = JSON.parse(r.stdout).simd_supported;
+  if (!Array.isArray(targets) || targets.length === 0) throw new Error("heft inspect --system listed no SIMD target");
+  return targets;
 }
 
 // Collects failures and exits non-zero at the end if any; prints a summary.
