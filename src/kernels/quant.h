@@ -45,5 +45,10 @@ float vec_dot(GgmlType weight, int64_t n, const void* w, const void* x);
 // The same product in the order ggml uses for prompt batches (llamafile's
 // tinyBLAS for F32/F16 rows that are a multiple of 16 long; otherwise as vec_dot).
 float vec_dot_batch(GgmlType weight, int64_t n, const void* w, const void* x);
+// The k-quants (Q2_K .. Q6_K) in the order llama.cpp runs them on x86 (AVX2 and
+// AVX-512 builds alike; kernels/vec_dot_x86.cpp), for one token or (batch) a
+// prompt batch, which heft's AVX2 and AVX-VNNI kernels keep bit for bit;
+// other types: vec_dot.
+float vec_dot_x86(GgmlType weight, int64_t n, const void* w, const void* x, bool batch);
 
 }  // namespace heft::kernels

@@ -17,6 +17,7 @@
 #include "kernels/blocks.h"
 #include "kernels/fp16.h"
 #include "kernels/gemm.h"
+#include "kernels/ggml_order.h"
 #include "kernels/quant.h"
 #include "kernels/quant_rows.h"
 #include "kernels/simd.h"
@@ -60,7 +61,8 @@ Problem make(GgmlType type, int64_t k, int64_t rows, int64_t n, uint32_t seed) {
   return p;
 }
 
-std::vector<float> reference(const Problem& p, bool batch) {
+// x86: llama.cpp's x86 order for the k-quants (vec_dot_x86), which the AVX2 and AVX-VNNI kernels keep.
+std::vector<float> reference(const Problem& p, bool batch, bool x86 = false) {
   const GgmlType at = kernels::vec_dot_type(p.type);
   std::vector<float> y(static_cast<size_t>(p.n * p.rows));
   std::vector<uint8_t> xa(row_size(at, p.k));
@@ -68,7 +70,9 @@ std::vector<float> reference(const Problem& p, bool batch) {
     kernels::quantize_activations(at, p.x.data() + t * p.k, xa.data(), p.k);
     for (int64_t r = 0; r < p.rows; ++r) {
       const uint8_t* w = p.w.data() + r * row_size(p.type, p.k);
-      y[t * p.rows + r] = batch ? kernels::vec_dot_batch(p.type, p.k, w, xa.data()) : kernels::vec_dot(p.type, p.k, w, xa.data());
+      y[t * p.rows + r] = x86     ? kernels::vec_dot_x86(p.type, p.k, w, xa.data(), batch)
+                          : batch ? kernels::vec_dot_batch(p.type, p.k, w, xa.data())
+                                  : kernels::vec_dot(p.type, p.k, w, xa.data());
     }
   }
   return y;
@@ -113,9 +117,20 @@ std::vector<GgmlType> kernel_types(SimdTarget t) {
           GgmlType::Q2_K, GgmlType::Q4_1, GgmlType::Q5_1, GgmlType::F32,  GgmlType::F16,  GgmlType::BF16};
 }
 
-bool exact_type(SimdTarget target, GgmlType t) {
+bool k_quant(GgmlType t) {
+  return t == GgmlType::Q2_K || t == GgmlType::Q3_K || t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K;
+}
+
+// The AVX2 and AVX-VNNI k-quant kernels keep llama.cpp's x86 order (vec_dot_x86) in prompt
+// batches; decode has an order of its own (faster), within the rounding bound.
+bool x86_order(SimdTarget target, GgmlType t, bool batch) {
+  return batch && k_quant(t) && (target == SimdTarget::Avx2 || target == SimdTarget::AvxVnni);
+}
+
+bool exact_type(SimdTarget target, GgmlType t, bool batch) {
   if (target == SimdTarget::Scalar) return true;
   if (arm_target(target)) return true;  // NEON kernels form the reference's integer sums and float steps
+  if (x86_order(target, t, batch)) return true;
   return t == GgmlType::Q8_0 || t == GgmlType::Q5_0 || t == GgmlType::Q4_1 || t == GgmlType::Q5_1 || t == GgmlType::F32 || t == GgmlType::F16 || t == GgmlType::BF16;
 }
 
@@ -142,11 +157,11 @@ TEST(Gemm, EveryTargetMatchesTheReference) {
         const Problem p = make(type, k, 11, n, 7 + static_cast<uint32_t>(n));
         for (bool batch : {false, true}) {
           if (batch && n == 1) continue;
-          const auto ref = reference(p, batch);
+          const auto ref = reference(p, batch, x86_order(target, type, batch));
           std::vector<float> y(ref.size(), NAN);
           run(p, target, batch, 0, p.rows, y);
           for (size_t i = 0; i < y.size(); ++i) {
-            if (exact_type(target, type)) {
+            if (exact_type(target, type, batch)) {
               ASSERT_EQ(std::memcmp(&y[i], &ref[i], 4), 0) << name(target, type) << " n=" << n << " i=" << i << ": " << y[i] << " vs " << ref[i];
             } else {
               ASSERT_LE(std::fabs(y[i] - ref[i]), 1e-5f * p.bound[i]) << name(target, type) << " n=" << n << " i=" << i << ": " << y[i] << " vs " << ref[i];
@@ -158,22 +173,63 @@ TEST(Gemm, EveryTargetMatchesTheReference) {
   }
 }
 
-// x86 Q4_0 decode takes the same float steps on every target (exact block
-// sums, eight blocks at a time, then single blocks); the VNNI targets keep the
-// high nibbles in place (16 x, shifted back exactly), which must change no
-// bit. 35 blocks per row: four groups of eight and a tail of three.
-TEST(Gemm, Q4_0DecodeIsTheSameOnEveryX86Target) {
+// The float steps of heft's x86 Q4_0 decode (q4_0_decode_row), written out:
+// exact block sums (q - 8) . x; lane l of eight accumulates blocks l, l + 8,
+// ... of the whole groups of eight, fma(d_w * d_x, sum, lane); blocks past the
+// last group one by one into a float of their own; hsum_float_8 plus that.
+float q4_0_decode_twin(const uint8_t* w, const kernels::BlockQ8_0* x, int64_t k) {
+  const auto* blk = reinterpret_cast<const kernels::BlockQ4_0*>(w);
+  const int64_t nb = k / 32, whole = nb / 8 * 8;
+  float lanes[8] = {}, tail = 0;
+  for (int64_t b = 0; b < nb; ++b) {
+    int sum = 0;
+    for (int j = 0; j < 16; ++j)
+      sum += ((blk[b].qs[j] & 0xf) - 8) * x[b].qs[j] + ((blk[b].qs[j] >> 4) - 8) * x[b].qs[j + 16];
+    const float d = kernels::fp16_to_fp32(blk[b].d) * kernels::fp16_to_fp32(x[b].d);
+    if (b < whole) lanes[b % 8] = std::fma(d, static_cast<float>(sum), lanes[b % 8]);
+    else tail = std::fma(d, static_cast<float>(sum), tail);
+  }
+  return kernels::ggml_order::hsum8(lanes) + tail;
+}
+
+// x86 Q4_0 decode takes the same float steps on every target; the VNNI
+// targets keep the high nibbles in place (16 x, shifted back exactly), which
+// must change no bit. 35 blocks per row: four groups of eight and a tail of three.
+TEST(Gemm, Q4_0DecodeIsItsTwinOnEveryX86Target) {
   const Problem p = make(GgmlType::Q4_0, 35 * 32, 9, 1, 5);
-  std::vector<float> first;
+  std::vector<uint8_t> xa(row_size(GgmlType::Q8_0, p.k));
+  kernels::quantize_activations(GgmlType::Q8_0, p.x.data(), xa.data(), p.k);
+  std::vector<float> twin(static_cast<size_t>(p.rows));
+  for (int64_t r = 0; r < p.rows; ++r)
+    twin[r] = q4_0_decode_twin(p.w.data() + r * row_size(GgmlType::Q4_0, p.k), reinterpret_cast<const kernels::BlockQ8_0*>(xa.data()), p.k);
   int targets = 0;
   for (SimdTarget target : kernels::simd_supported()) {
     if (target == SimdTarget::Scalar || arm_target(target)) continue;
+    ++targets;
     std::vector<float> y(static_cast<size_t>(p.rows), NAN);
     run(p, target, false, 0, p.rows, y);
-    if (targets++ == 0) first = y;
-    else EXPECT_EQ(std::memcmp(first.data(), y.data(), y.size() * 4), 0) << name(target, GgmlType::Q4_0);
+    for (int64_t r = 0; r < p.rows; ++r) EXPECT_EQ(std::memcmp(&y[r], &twin[r], 4), 0) << name(target, GgmlType::Q4_0) << " row " << r << ": " << y[r] << " vs " << twin[r];
   }
-  if (targets < 2) GTEST_SKIP() << "fewer than two x86 SIMD targets on this machine";
+#if defined(__x86_64__)
+  EXPECT_GE(targets, 1) << "an x86-64 machine without AVX2";
+#endif
+}
+
+// vec_dot_x86 (llama.cpp's x86 order for the k-quants) is the same dot product
+// as the reference, to rounding: the bound of EveryTargetMatchesTheReference.
+TEST(Gemm, X86OrderIsTheReferenceDotToRounding) {
+  for (GgmlType type : {GgmlType::Q2_K, GgmlType::Q3_K, GgmlType::Q4_K, GgmlType::Q5_K, GgmlType::Q6_K}) {
+    const Problem p = make(type, 1024, 7, 5, 31);
+    for (bool batch : {false, true}) {
+      const auto ref = reference(p, batch), x86 = reference(p, batch, true);
+      int differ = 0;
+      for (size_t i = 0; i < ref.size(); ++i) {
+        EXPECT_LE(std::fabs(x86[i] - ref[i]), 1e-5f * p.bound[i]) << formats::type_name(type) << " batch=" << batch << " i=" << i;
+        differ += x86[i] != ref[i];
+      }
+      EXPECT_GT(differ, 0) << formats::type_name(type) << ": the x86 order should round differently somewhere";
+    }
+  }
 }
 
 TEST(Gemm, OutputsDoNotDependOnTheSplit) {

@@ -47,8 +47,12 @@ static inline float fp16_scalar(const uint8_t* p) {
   return _cvtsh_ss(h);
 }
 
+static inline int32_t hsum_i32_4(__m128i s);
 static inline int32_t hsum_i32_8(__m256i a) {
-  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1));
+  return hsum_i32_4(_mm_add_epi32(_mm256_castsi256_si128(a), _mm256_extracti128_si256(a, 1)));
+}
+
+static inline int32_t hsum_i32_4(__m128i s) {
   s = _mm_add_epi32(s, _mm_unpackhi_epi64(s, s));
   s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
   return _mm_cvtsi128_si32(s);
@@ -103,6 +107,14 @@ static void run_decode(const GemmArgs& a, Tile tile) {
     for (const uint8_t* q = p; q < p + std::min(kStreamAhead, bytes); q += 64) _mm_prefetch(reinterpret_cast<const char*>(q), _MM_HINT_T0);
   stream_end = p + bytes;
   for (int64_t r = a.r0; r < a.r1; ++r) tile(a, r, 0);
+}
+
+// Several tokens each in decode's order (GemmArgs::batch unset), where a
+// kernel's batch order differs from it: tile(a, r, t) per row and token.
+template <class Tile>
+static void run_each_token(const GemmArgs& a, Tile tile) {
+  for (int64_t t = 0; t < a.n; ++t)
+    for (int64_t r = a.r0; r < a.r1; ++r) tile(a, r, t);
 }
 
 // Prompt batches: rows in tiles of R (then singles), tokens in chunks that stay in L2, tiles of T.

@@ -1,12 +1,16 @@
 // k-quants (Q2_K .. Q6_K) times Q8_K activations, for one x86 target (included
-// by gemm_kquants.cpp under that target's pragma). Integer sums per
-// sub-block are exact and scaled by the sub-block scales in integers
-// (prompt tiles: maddubs, then a multiply-add with the scales; decode and the
-// 8-row tiles: the sub-block's dot, then vpmulld); each super-block adds
-// d * isum into 8 float lanes (and dmin * mins into 8 more, subtracted at the
-// end, so the two chains of float adds run side by side), summed at the end. The
-// reference adds super-block totals one by one in float, so results agree to
-// rounding, not bit for bit.
+// by gemm_kquants.cpp under that target's pragma). Integer sums are exact.
+//
+// AVX2 and AVX-VNNI (kX86Order) keep the float order llama.cpp uses on x86
+// (vec_dot_x86, kernels/vec_dot_x86.cpp), for prompt batches and decode
+// alike, so they are bit-identical to it: Q3_K/Q5_K/Q6_K as ggml's AVX2
+// vec_dot (eight int32 lanes per super-block, one fma of d into 8 float
+// lanes), Q2_K/Q4_K as ggml's repacked gemv/gemm (one exact integer sum per
+// super-block, fused into one float; the mins into another).
+// AVX-512 keeps faster orders of its own (8-row transposed prompt tiles;
+// decode that reduces each sub-block's dot before scaling), which agree with
+// the reference to rounding, not bit for bit.
+constexpr bool kX86Order = !HEFT_AVX512;
 
 // nearest_int (quant_search.h) in lanes: the same magic-number rounding, so
 // the same integers for every input, NaN and infinities included.
@@ -128,9 +132,15 @@ static inline __m256i bit_to_16(__m256i v, int bit) {
 }
 
 // Q4_K, and Q5_K (kFifthBit: the same scales and nibbles, plus one bit per
-// weight in qh, so quants 0..31; maddubs pairs stay below 2 * 31 * 128).
+// weight in qh, so quants 0..31; maddubs pairs stay below 2 * 31 * 128), in
+// vec_dot_x86's order: lane m of isum holds bytes 4m..4m+3 of each 32-weight
+// chunk times its scale. Q5_K: one fma of d into 8 lanes per super-block,
+// its mins into one float; Q4_K (ggml's repacked gemm order): isum summed to
+// one integer per 64 weights, fused into one float, its mins into another.
+// Prompt batches on AVX2/AVX-VNNI only (decode: q45k_decode_row).
 template <bool kFifthBit, int R, int T>
 static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
+  constexpr bool kPer64 = !kFifthBit;
   constexpr size_t kBlockBytes = kFifthBit ? 176 : 144, kQs = kFifthBit ? 48 : 16;
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
@@ -140,15 +150,20 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
   Q8KRows xr[T];
   #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
-  __m256 acc[R][T], acc_min[R][T];
+  __m256 acc[R][T];         // Q5_K
+  float sum[R][T], min_sum[R][T];  // Q5_K: the mins in min_sum; Q4_K: both
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) acc[i][j] = acc_min[i][j] = _mm256_setzero_ps();
+    for (int j = 0; j < T; ++j) {
+      acc[i][j] = _mm256_setzero_ps();
+      sum[i][j] = min_sum[i][j] = 0.0f;
+    }
   const __m256i m4 = _mm256_set1_epi8(0x0f);
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk[R];
-    __m256i sc32[R], mins16[R];
+    __m256i sc32[R];
+    __m128i mins16[R];
     float dw[R], dmin[R];
     #pragma GCC unroll 16
     for (int i = 0; i < R; ++i) {
@@ -157,7 +172,7 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
       dmin[i] = fp16_scalar(blk[i] + 2);
       const __m128i sm = k4_scales_mins(blk[i]);
       sc32[i] = dup16(_mm256_cvtepu8_epi32(sm));
-      mins16[i] = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));  // m0 m0 m1 m1 ... m7 m7
+      mins16[i] = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));  // m0 .. m7
     }
     __m256i isum[R][T];
     #pragma GCC unroll 16
@@ -191,23 +206,40 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
           isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(hi[i], xhi), shi[i]);
         }
       }
+      if constexpr (kPer64) {  // sub-blocks 2p, 2p + 1 and their mins
+        #pragma GCC unroll 16
+        for (int j = 0; j < T; ++j) {
+          const float dx = xr[j].d[b];
+          const int32_t pair = xr[j].pairs[4 * b + p];
+          #pragma GCC unroll 16
+          for (int i = 0; i < R; ++i) {
+            const int32_t msum = _mm_cvtsi128_si32(_mm_madd_epi16(_mm_srli_si128(mins16[i], 4 * p), _mm_cvtsi32_si128(pair)));
+            sum[i][j] = std::fma(static_cast<float>(hsum_i32_8(isum[i][j])), dw[i] * dx, sum[i][j]);
+            min_sum[i][j] = std::fma(static_cast<float>(msum), dmin[i] * dx, min_sum[i][j]);
+            isum[i][j] = _mm256_setzero_si256();
+          }
+        }
+      }
     }
+    if constexpr (kPer64) continue;
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) {
+    for (int j = 0; j < T; ++j) {  // Q5_K
       const float dx = xr[j].d[b];
-      const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].bsums + 16 * b));
+      // The 32-element sums of sub-blocks 0..7 (ggml: hadd_epi16 of the 16-element sums).
+      const __m128i q8s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xr[j].pairs + 4 * b));
       #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
-        const __m256i msum = _mm256_madd_epi16(bs, mins16[i]);
-        acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
-        acc_min[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dmin[i] * dx), _mm256_cvtepi32_ps(msum), acc_min[i][j]);
+        const int32_t msum = hsum_i32_4(_mm_madd_epi16(mins16[i], q8s));
+        acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dx * dw[i]), _mm256_cvtepi32_ps(isum[i][j]), acc[i][j]);
+        min_sum[i][j] = std::fma(-dx * dmin[i], static_cast<float>(msum), min_sum[i][j]);
       }
     }
   }
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(_mm256_sub_ps(acc[i][j], acc_min[i][j]));
+    for (int j = 0; j < T; ++j)
+      a.y[(t + j) * a.ldy + r + i] = kFifthBit ? hsum8(acc[i][j]) + min_sum[i][j] : sum[i][j] - min_sum[i][j];
 }
 
 // Q4_K/Q5_K decode (one row, one token): each sub-block's exact dot by
@@ -367,8 +399,19 @@ static void q16_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
   a.y[t * a.ldy + r] = hsum8(F::kHasMin ? _mm256_sub_ps(acc, acc_min) : acc);
 }
 
+// The 16-weight sub-block formats in tiles of R rows x T tokens: lane m of
+// isum holds bytes 4m..4m+3 of each 32-weight chunk times its sub-block's
+// scale (ggml's AVX2 lanes). kX86Order (vec_dot_x86): Q6_K subtracts its
+// offset per lane pair of 16-groups, Q3_K its offset inside each lane (the
+// activations' pair sums times 4, as ggml subtracts its high-bit products),
+// Q2_K sums isum to one integer per 128 weights (ggml's repacked gemm
+// order), fused into one float, the mins into another. AVX-512 (prompt
+// batches of Q2_K/Q3_K): the offsets through the 16-element sums, the mins in
+// their own lanes. Prompt batches only (decode: q16_decode_row).
 template <class F, int R, int T>
 static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
+  constexpr bool kLaneOffset = kX86Order && std::is_same_v<F, FQ3_K>;
+  constexpr bool kPer128 = kX86Order && std::is_same_v<F, FQ2_K>;
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[R];
@@ -378,10 +421,14 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
   #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
   __m256 acc[R][T], acc_min[R][T];
+  float sum[R][T], min_sum[R][T];  // kPer128
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) acc[i][j] = acc_min[i][j] = _mm256_setzero_ps();
+    for (int j = 0; j < T; ++j) {
+      acc[i][j] = acc_min[i][j] = _mm256_setzero_ps();
+      sum[i][j] = min_sum[i][j] = 0.0f;
+    }
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk[R];
     __m256i s32[R][2], sc16[R], mn16[R];
@@ -418,13 +465,33 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
         #pragma GCC unroll 16
         for (int j = 0; j < T; ++j) {
           const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].qs + 256 * b + 128 * h + 32 * kk));
+          __m256i offset = _mm256_setzero_si256();  // kLaneOffset: 4 x the activation pairs
+          if constexpr (kLaneOffset) offset = _mm256_maddubs_epi16(_mm256_set1_epi8(4), xv);
           #pragma GCC unroll 16
           for (int i = 0; i < R; ++i) {
-            isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(q[i], xv), sv[i]);
+            __m256i p16 = _mm256_maddubs_epi16(q[i], xv);
+            if constexpr (kLaneOffset) p16 = _mm256_sub_epi16(p16, offset);
+            isum[i][j] = dot2_i16(isum[i][j], p16, sv[i]);
+          }
+        }
+      }
+      if constexpr (kPer128) {  // sub-blocks 8h .. 8h + 7 and their mins
+        #pragma GCC unroll 16
+        for (int j = 0; j < T; ++j) {
+          const float dx = xr[j].d[b];
+          const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].bsums + 16 * b));
+          #pragma GCC unroll 16
+          for (int i = 0; i < R; ++i) {
+            const __m256i m = _mm256_madd_epi16(bs, mn16[i]);  // lanes 4h .. 4h + 3: this half
+            const int32_t msum = hsum_i32_4(h ? _mm256_extracti128_si256(m, 1) : _mm256_castsi256_si128(m));
+            sum[i][j] = std::fma(static_cast<float>(hsum_i32_8(isum[i][j])), dw[i] * dx, sum[i][j]);
+            min_sum[i][j] = std::fma(static_cast<float>(msum), dmin[i] * dx, min_sum[i][j]);
+            isum[i][j] = _mm256_setzero_si256();
           }
         }
       }
     }
+    if constexpr (kPer128) continue;
     #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) {
       const float dx = xr[j].d[b];
@@ -432,7 +499,7 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
       #pragma GCC unroll 16
       for (int i = 0; i < R; ++i) {
         __m256i s = isum[i][j];
-        if constexpr (F::kOffsetShift >= 0)  // subtract offset * sum(scale * group sum)
+        if constexpr (F::kOffsetShift >= 0 && !kLaneOffset)  // subtract offset * sum(scale * group sum)
           s = _mm256_sub_epi32(s, _mm256_slli_epi32(_mm256_madd_epi16(bs, sc16[i]), F::kOffsetShift));
         acc[i][j] = _mm256_fmadd_ps(_mm256_set1_ps(dw[i] * dx), _mm256_cvtepi32_ps(s), acc[i][j]);
         if constexpr (F::kHasMin) {
@@ -445,7 +512,10 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(F::kHasMin ? _mm256_sub_ps(acc[i][j], acc_min[i][j]) : acc[i][j]);
+    for (int j = 0; j < T; ++j)
+      a.y[(t + j) * a.ldy + r + i] = kPer128        ? sum[i][j] - min_sum[i][j]
+                                     : F::kHasMin ? hsum8(_mm256_sub_ps(acc[i][j], acc_min[i][j]))
+                                                  : hsum8(acc[i][j]);
 }
 
 // Prompt batches of Q4_K/Q5_K on AVX-512: 8 rows per register, as
@@ -572,9 +642,8 @@ static void q45k_run(const GemmArgs& a) {
   if constexpr (HEFT_AVX512) {  // 32 registers: the 8-row transposed tile fits
     if (a.n > 1) return q45k_run8<kFifthBit>(a);
   }
-  if (a.n == 1) {
-    return run_decode(a, q45k_decode_row<kFifthBit>);
-  }
+  if (a.n == 1) return run_decode(a, q45k_decode_row<kFifthBit>);
+  if (!a.batch) return run_each_token(a, q45k_decode_row<kFifthBit>);
   run_tiles<kR, kT>(a, 64, q45k_tile<kFifthBit, kR, kT>, q45k_tile<kFifthBit, 1, kT>, q45k_tile<kFifthBit, kR, 1>,
                     q45k_tile<kFifthBit, 1, 1>);
 }
@@ -690,6 +759,7 @@ static void q16_run(const GemmArgs& a) {
     if (a.n > 1) return q6k_run8(a);
   }
   if (a.n == 1) return run_decode(a, q16_decode_row<F>);
+  if (!a.batch) return run_each_token(a, q16_decode_row<F>);
   run_tiles<kR, kT>(a, 64, q16_tile<F, kR, kT>, q16_tile<F, 1, kT>, q16_tile<F, kR, 1>, q16_tile<F, 1, 1>);
 }
 
