@@ -41,6 +41,12 @@ static inline __m256 fp16_splat(const uint8_t* p) {
   return _mm256_cvtph_ps(_mm_set1_epi16(static_cast<short>(h)));
 }
 
+static inline int32_t load32(const uint8_t* p) {
+  int32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
 static inline float fp16_scalar(const uint8_t* p) {
   uint16_t h;
   std::memcpy(&h, p, 2);

@@ -101,11 +101,6 @@ static Q8KRows q8k_row(const GemmArgs& a, int64_t t, const x86::Q8KLayout& L) {
 // permutation broadcasts a 16-bit scale.
 static __m256i dup16(__m256i v32) { return _mm256_or_si256(_mm256_and_si256(v32, _mm256_set1_epi32(0xffff)), _mm256_slli_epi32(v32, 16)); }
 
-static inline int32_t load32(const uint8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, 4);
-  return v;
-}
 
 // A Q4_K/Q5_K block's six-bit scales and mins (get_scale_min_k4) as bytes
 // sc0..7, m0..7, from the 12 bytes at blk + 4 (the 16-byte load ends inside
@@ -131,17 +126,14 @@ static inline __m256i bit_to_16(__m256i v, int bit) {
   return _mm256_and_si256(moved, _mm256_set1_epi8(0x10));
 }
 
-// Q4_K, and Q5_K (kFifthBit: the same scales and nibbles, plus one bit per
-// weight in qh, so quants 0..31; maddubs pairs stay below 2 * 31 * 128), in
-// vec_dot_x86's order: lane m of isum holds bytes 4m..4m+3 of each 32-weight
-// chunk times its scale. Q5_K: one fma of d into 8 lanes per super-block,
-// its mins into one float; Q4_K (ggml's repacked gemm order): isum summed to
-// one integer per 64 weights, fused into one float, its mins into another.
-// Prompt batches on AVX2/AVX-VNNI only (decode: q45k_decode_row).
-template <bool kFifthBit, int R, int T>
-static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
-  constexpr bool kPer64 = !kFifthBit;
-  constexpr size_t kBlockBytes = kFifthBit ? 176 : 144, kQs = kFifthBit ? 48 : 16;
+// Prompt batches of Q5_K on AVX2/AVX-VNNI (Q4_K's scales and nibbles, plus
+// one bit per weight in qh, so quants 0..31; maddubs pairs stay below 2 * 31 *
+// 128), in ggml's AVX2 vec_dot order (vec_dot_x86): lane m of isum holds bytes
+// 4m..4m+3 of each 32-weight chunk times its scale, one fma of d into 8 lanes
+// per super-block, the mins into one float.
+template <int R, int T>
+static void q5k_tile(const GemmArgs& a, int64_t r, int64_t t) {
+  constexpr size_t kBlockBytes = 176, kQs = 48;
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[R];
@@ -150,14 +142,14 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
   Q8KRows xr[T];
   #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
-  __m256 acc[R][T];         // Q5_K
-  float sum[R][T], min_sum[R][T];  // Q5_K: the mins in min_sum; Q4_K: both
+  __m256 acc[R][T];
+  float min_sum[R][T];
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) {
       acc[i][j] = _mm256_setzero_ps();
-      sum[i][j] = min_sum[i][j] = 0.0f;
+      min_sum[i][j] = 0.0f;
     }
   const __m256i m4 = _mm256_set1_epi8(0x0f);
   for (int64_t b = 0; b < nb; ++b) {
@@ -187,11 +179,10 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
         const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + kQs + 32 * p));
         lo[i] = _mm256_and_si256(q, m4);                         // weights 64p .. 64p+31
         hi[i] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);   // weights 64p+32 .. 64p+63
-        if constexpr (kFifthBit) {  // bit 2p of qh[l] for weight 64p + l, bit 2p+1 for 64p+32+l
-          const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 16));
-          lo[i] = _mm256_or_si256(lo[i], bit_to_16(qh, 2 * p));
-          hi[i] = _mm256_or_si256(hi[i], bit_to_16(qh, 2 * p + 1));
-        }
+        // bit 2p of qh[l] for weight 64p + l, bit 2p+1 for 64p+32+l
+        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk[i] + 16));
+        lo[i] = _mm256_or_si256(lo[i], bit_to_16(qh, 2 * p));
+        hi[i] = _mm256_or_si256(hi[i], bit_to_16(qh, 2 * p + 1));
         slo[i] = _mm256_permutevar8x32_epi32(sc32[i], _mm256_set1_epi32(2 * p));
         shi[i] = _mm256_permutevar8x32_epi32(sc32[i], _mm256_set1_epi32(2 * p + 1));
       }
@@ -206,24 +197,9 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
           isum[i][j] = dot2_i16(isum[i][j], _mm256_maddubs_epi16(hi[i], xhi), shi[i]);
         }
       }
-      if constexpr (kPer64) {  // sub-blocks 2p, 2p + 1 and their mins
-        #pragma GCC unroll 16
-        for (int j = 0; j < T; ++j) {
-          const float dx = xr[j].d[b];
-          const int32_t pair = xr[j].pairs[4 * b + p];
-          #pragma GCC unroll 16
-          for (int i = 0; i < R; ++i) {
-            const int32_t msum = _mm_cvtsi128_si32(_mm_madd_epi16(_mm_srli_si128(mins16[i], 4 * p), _mm_cvtsi32_si128(pair)));
-            sum[i][j] = std::fma(static_cast<float>(hsum_i32_8(isum[i][j])), dw[i] * dx, sum[i][j]);
-            min_sum[i][j] = std::fma(static_cast<float>(msum), dmin[i] * dx, min_sum[i][j]);
-            isum[i][j] = _mm256_setzero_si256();
-          }
-        }
-      }
     }
-    if constexpr (kPer64) continue;
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) {  // Q5_K
+    for (int j = 0; j < T; ++j) {
       const float dx = xr[j].d[b];
       // The 32-element sums of sub-blocks 0..7 (ggml: hadd_epi16 of the 16-element sums).
       const __m128i q8s = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xr[j].pairs + 4 * b));
@@ -239,7 +215,7 @@ static void q45k_tile(const GemmArgs& a, int64_t r, int64_t t) {
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
     for (int j = 0; j < T; ++j)
-      a.y[(t + j) * a.ldy + r + i] = kFifthBit ? hsum8(acc[i][j]) + min_sum[i][j] : sum[i][j] - min_sum[i][j];
+      a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]) + min_sum[i][j];
 }
 
 // Q4_K/Q5_K decode (one row, one token): each sub-block's exact dot by
@@ -404,14 +380,12 @@ static void q16_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
 // scale (ggml's AVX2 lanes). kX86Order (vec_dot_x86): Q6_K subtracts its
 // offset per lane pair of 16-groups, Q3_K its offset inside each lane (the
 // activations' pair sums times 4, as ggml subtracts its high-bit products),
-// Q2_K sums isum to one integer per 128 weights (ggml's repacked gemm
-// order), fused into one float, the mins into another. AVX-512 (prompt
-// batches of Q2_K/Q3_K): the offsets through the 16-element sums, the mins in
-// their own lanes. Prompt batches only (decode: q16_decode_row).
+// Q2_K's mins in their own lanes (AVX-512; AVX2 batches of Q2_K: q2k_tile_packed).
+// AVX-512 (prompt batches of Q2_K/Q3_K): the offsets through the 16-element
+// sums. Prompt batches only (decode: q16_decode_row).
 template <class F, int R, int T>
 static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
   constexpr bool kLaneOffset = kX86Order && std::is_same_v<F, FQ3_K>;
-  constexpr bool kPer128 = kX86Order && std::is_same_v<F, FQ2_K>;
   const int64_t nb = a.k / 256;
   const x86::Q8KLayout L = x86::q8k_layout(a.k);
   const uint8_t* wr[R];
@@ -421,14 +395,10 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
   #pragma GCC unroll 16
   for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
   __m256 acc[R][T], acc_min[R][T];
-  float sum[R][T], min_sum[R][T];  // kPer128
   #pragma GCC unroll 16
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
-    for (int j = 0; j < T; ++j) {
-      acc[i][j] = acc_min[i][j] = _mm256_setzero_ps();
-      sum[i][j] = min_sum[i][j] = 0.0f;
-    }
+    for (int j = 0; j < T; ++j) acc[i][j] = acc_min[i][j] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
     const uint8_t* blk[R];
     __m256i s32[R][2], sc16[R], mn16[R];
@@ -475,23 +445,7 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
           }
         }
       }
-      if constexpr (kPer128) {  // sub-blocks 8h .. 8h + 7 and their mins
-        #pragma GCC unroll 16
-        for (int j = 0; j < T; ++j) {
-          const float dx = xr[j].d[b];
-          const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xr[j].bsums + 16 * b));
-          #pragma GCC unroll 16
-          for (int i = 0; i < R; ++i) {
-            const __m256i m = _mm256_madd_epi16(bs, mn16[i]);  // lanes 4h .. 4h + 3: this half
-            const int32_t msum = hsum_i32_4(h ? _mm256_extracti128_si256(m, 1) : _mm256_castsi256_si128(m));
-            sum[i][j] = std::fma(static_cast<float>(hsum_i32_8(isum[i][j])), dw[i] * dx, sum[i][j]);
-            min_sum[i][j] = std::fma(static_cast<float>(msum), dmin[i] * dx, min_sum[i][j]);
-            isum[i][j] = _mm256_setzero_si256();
-          }
-        }
-      }
     }
-    if constexpr (kPer128) continue;
     #pragma GCC unroll 16
     for (int j = 0; j < T; ++j) {
       const float dx = xr[j].d[b];
@@ -513,9 +467,7 @@ static void q16_tile(const GemmArgs& a, int64_t r, int64_t t) {
   for (int i = 0; i < R; ++i)
     #pragma GCC unroll 16
     for (int j = 0; j < T; ++j)
-      a.y[(t + j) * a.ldy + r + i] = kPer128        ? sum[i][j] - min_sum[i][j]
-                                     : F::kHasMin ? hsum8(_mm256_sub_ps(acc[i][j], acc_min[i][j]))
-                                                  : hsum8(acc[i][j]);
+      a.y[(t + j) * a.ldy + r + i] = F::kHasMin ? hsum8(_mm256_sub_ps(acc[i][j], acc_min[i][j])) : hsum8(acc[i][j]);
 }
 
 // Prompt batches of Q4_K/Q5_K on AVX-512: 8 rows per register, as
@@ -636,6 +588,131 @@ static void q45k_run8(const GemmArgs& a) {
   }
 }
 
+// Prompt batches of Q4_K on AVX2/AVX-VNNI, in ggml's repacked gemm order
+// (vec_dot_x86), from rows packed once per token chunk as Q4_0's are
+// (gemm_legacy-inl.h, Packed8): per super-block of 8 rows, each sub-block's
+// quants transposed (register k: bytes 4k..4k+3 of the 8 rows), the rows'
+// scales, mins in pairs and d/dmin as floats. A token's sub-block is 8
+// vpmaddubsw of broadcast activation dwords summed in int16 (16 products of
+// 15 x 127 at most), then one vpmaddwd by the rows' scales (VNNI: 8 vpdpbusd
+// and a vpmulld); per 64 weights one fma of the 8 rows' sums, and one of their
+// mins. The row-major tile (q45k_tile) needed a horizontal sum per row and 64
+// weights for this order: half the speed.
+struct Q4KPacked8 {  // one super-block of 8 rows
+  alignas(32) uint8_t qs[8][8][32];  // [sub-block][register k][row: 4 bytes]
+  alignas(32) int32_t sc[8][8];      // [sub-block][row]: the scale (VNNI), or it in both int16 halves
+  alignas(32) int32_t mn[4][8];      // [64 weights][row]: mins of sub-blocks 2p, 2p+1 as two int16
+  alignas(32) float d[8], dmin[8];
+};
+
+static const Q4KPacked8* pack_q4k_rows8(const GemmArgs& a, int64_t r, int64_t r_end) {
+  const int64_t nb = a.k / 256;
+  thread_local std::vector<Q4KPacked8> buf;
+  if (buf.size() < static_cast<size_t>(nb)) buf.resize(static_cast<size_t>(nb));
+  const uint8_t* wr[8];
+  for (int i = 0; i < 8; ++i) wr[i] = tile8_row(a, r, r_end, i);
+  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  for (int64_t b = 0; b < nb; ++b) {
+    Q4KPacked8& pk = buf[static_cast<size_t>(b)];
+    for (int i = 0; i < 8; ++i) {
+      const uint8_t* blk = wr[i] + static_cast<size_t>(b) * 144;
+      uint8_t sm[16];
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(sm), k4_scales_mins(blk));
+      for (int sb = 0; sb < 8; ++sb) pk.sc[sb][i] = HEFT_VNNI ? sm[sb] : sm[sb] | sm[sb] << 16;
+      for (int q = 0; q < 4; ++q) pk.mn[q][i] = sm[8 + 2 * q] | sm[9 + 2 * q] << 16;
+      pk.d[i] = fp16_scalar(blk);
+      pk.dmin[i] = fp16_scalar(blk + 2);
+    }
+    for (int p = 0; p < 4; ++p) {
+      __m256i lo[8], hi[8], g[8];
+      for (int i = 0; i < 8; ++i) {
+        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr[i] + static_cast<size_t>(b) * 144 + 16 + 32 * p));
+        lo[i] = _mm256_and_si256(q, m4);
+        hi[i] = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+      }
+      transpose8x8_epi32(lo, g);
+      for (int k = 0; k < 8; ++k) _mm256_store_si256(reinterpret_cast<__m256i*>(pk.qs[2 * p][k]), g[k]);
+      transpose8x8_epi32(hi, g);
+      for (int k = 0; k < 8; ++k) _mm256_store_si256(reinterpret_cast<__m256i*>(pk.qs[2 * p + 1][k]), g[k]);
+    }
+  }
+  return buf.data();
+}
+
+template <int T>
+static void q4k_tile_packed(const GemmArgs& a, const Q4KPacked8* pk, int64_t r, int64_t r_end, int64_t t) {
+  const int64_t nb = a.k / 256;
+  const x86::Q8KLayout L = x86::q8k_layout(a.k);
+  Q8KRows xr[T];
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
+  __m256 acc[T], acc_min[T];
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) acc[j] = acc_min[j] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const Q4KPacked8& h = pk[b];
+    const __m256 dw = _mm256_load_ps(h.d), dmin = _mm256_load_ps(h.dmin);
+    for (int p = 0; p < 4; ++p) {
+      __m256i isum[T];
+      #pragma GCC unroll 2
+      for (int half = 0; half < 2; ++half) {
+        const int sb = 2 * p + half;
+        __m256i s[T];
+        #pragma GCC unroll 16
+        for (int j = 0; j < T; ++j) s[j] = _mm256_setzero_si256();
+        #pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k) {
+          const __m256i g = _mm256_load_si256(reinterpret_cast<const __m256i*>(h.qs[sb][k]));
+          #pragma GCC unroll 16
+          for (int j = 0; j < T; ++j) {
+            const __m256i x4 = _mm256_set1_epi32(load32(reinterpret_cast<const uint8_t*>(xr[j].qs) + 256 * b + 32 * sb + 4 * k));
+#if HEFT_VNNI
+            s[j] = dot4(s[j], g, x4);
+#else
+            s[j] = _mm256_add_epi16(s[j], _mm256_maddubs_epi16(g, x4));
+#endif
+          }
+        }
+        const __m256i sc = _mm256_load_si256(reinterpret_cast<const __m256i*>(h.sc[sb]));
+        #pragma GCC unroll 16
+        for (int j = 0; j < T; ++j) {
+#if HEFT_VNNI
+          const __m256i scaled = _mm256_mullo_epi32(s[j], sc);
+#else
+          const __m256i scaled = _mm256_madd_epi16(s[j], sc);
+#endif
+          isum[j] = half ? _mm256_add_epi32(isum[j], scaled) : scaled;
+        }
+      }
+      const __m256i mn = _mm256_load_si256(reinterpret_cast<const __m256i*>(h.mn[p]));
+      #pragma GCC unroll 16
+      for (int j = 0; j < T; ++j) {
+        const __m256 dx = _mm256_set1_ps(xr[j].d[b]);
+        const __m256i msum = _mm256_madd_epi16(mn, _mm256_set1_epi32(xr[j].pairs[4 * b + p]));
+        acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_mul_ps(dw, dx), acc[j]);
+        acc_min[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_mul_ps(dmin, dx), acc_min[j]);
+      }
+    }
+  }
+  const int64_t live = std::min<int64_t>(8, r_end - r);
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) store_rows8(a.y + (t + j) * a.ldy + r, _mm256_sub_ps(acc[j], acc_min[j]), live);
+}
+
+static void q4k_run_packed(const GemmArgs& a) {
+  constexpr int kT = 4;
+  constexpr int64_t kChunk = 128;  // tokens whose activations stay in L2 while the packed rows sit in L1
+  for (int64_t c0 = 0; c0 < a.n; c0 += kChunk) {
+    const int64_t c1 = std::min(a.n, c0 + kChunk);
+    for (int64_t r = a.r0; r < a.r1; r += 8) {
+      const Q4KPacked8* pk = pack_q4k_rows8(a, r, a.r1);
+      int64_t t = c0;
+      for (; t + kT <= c1; t += kT) q4k_tile_packed<kT>(a, pk, r, a.r1, t);
+      for (; t < c1; ++t) q4k_tile_packed<1>(a, pk, r, a.r1, t);
+    }
+  }
+}
+
 template <bool kFifthBit>
 static void q45k_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
@@ -644,8 +721,8 @@ static void q45k_run(const GemmArgs& a) {
   }
   if (a.n == 1) return run_decode(a, q45k_decode_row<kFifthBit>);
   if (!a.batch) return run_each_token(a, q45k_decode_row<kFifthBit>);
-  run_tiles<kR, kT>(a, 64, q45k_tile<kFifthBit, kR, kT>, q45k_tile<kFifthBit, 1, kT>, q45k_tile<kFifthBit, kR, 1>,
-                    q45k_tile<kFifthBit, 1, 1>);
+  if constexpr (kFifthBit) run_tiles<kR, kT>(a, 64, q5k_tile<kR, kT>, q5k_tile<1, kT>, q5k_tile<kR, 1>, q5k_tile<1, 1>);
+  else q4k_run_packed(a);
 }
 
 // Prompt batches of Q6_K on AVX-512, as q45k_tile8: each 32-weight chunk
@@ -752,6 +829,123 @@ static inline void q6k_run8(const GemmArgs& a) {
   }
 }
 
+// Prompt batches of Q2_K on AVX2/AVX-VNNI, in ggml's repacked gemm order (one
+// fma per 128 weights of the 8 rows' exact sums, one of their mins), from
+// rows packed as Q4_K's are (Q4KPacked8): per 32-weight chunk of 8 rows the
+// quants transposed (registers 0..3: the first sub-block of 16, 4..7: the
+// second), the rows' scales per sub-block and mins in pairs.
+struct Q2KPacked8 {  // one super-block of 8 rows
+  alignas(32) uint8_t qs[8][8][32];  // [chunk][register k][row: 4 bytes]
+  alignas(32) int32_t sc[16][8];     // [sub-block][row]: the scale (VNNI), or it in both int16 halves
+  alignas(32) int32_t mn[8][8];      // [sub-block pair][row]: mins of sub-blocks 2q, 2q+1 as two int16
+  alignas(32) float d[8], dmin[8];
+};
+
+static const Q2KPacked8* pack_q2k_rows8(const GemmArgs& a, int64_t r, int64_t r_end) {
+  const int64_t nb = a.k / 256;
+  thread_local std::vector<Q2KPacked8> buf;
+  if (buf.size() < static_cast<size_t>(nb)) buf.resize(static_cast<size_t>(nb));
+  const uint8_t* wr[8];
+  for (int i = 0; i < 8; ++i) wr[i] = tile8_row(a, r, r_end, i);
+  for (int64_t b = 0; b < nb; ++b) {
+    Q2KPacked8& pk = buf[static_cast<size_t>(b)];
+    for (int i = 0; i < 8; ++i) {
+      const uint8_t* blk = wr[i] + static_cast<size_t>(b) * FQ2_K::kBytes;
+      for (int sb = 0; sb < 16; ++sb) pk.sc[sb][i] = HEFT_VNNI ? (blk[sb] & 0xf) : (blk[sb] & 0xf) * 0x10001;
+      for (int q = 0; q < 8; ++q) pk.mn[q][i] = blk[2 * q] >> 4 | (blk[2 * q + 1] >> 4) << 16;
+      pk.d[i] = FQ2_K::d(blk);
+      pk.dmin[i] = FQ2_K::dmin(blk);
+    }
+    for (int c = 0; c < 8; ++c) {
+      __m256i v[8], g[8];
+      for (int i = 0; i < 8; ++i) v[i] = FQ2_K::quants(wr[i] + static_cast<size_t>(b) * FQ2_K::kBytes, c / 4, c % 4);
+      transpose8x8_epi32(v, g);
+      for (int k = 0; k < 8; ++k) _mm256_store_si256(reinterpret_cast<__m256i*>(pk.qs[c][k]), g[k]);
+    }
+  }
+  return buf.data();
+}
+
+template <int T>
+static void q2k_tile_packed(const GemmArgs& a, const Q2KPacked8* pk, int64_t r, int64_t r_end, int64_t t) {
+  const int64_t nb = a.k / 256;
+  const x86::Q8KLayout L = x86::q8k_layout(a.k);
+  Q8KRows xr[T];
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) xr[j] = q8k_row(a, t + j, L);
+  __m256 acc[T], acc_min[T];
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) acc[j] = acc_min[j] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const Q2KPacked8& h = pk[b];
+    const __m256 dw = _mm256_load_ps(h.d), dmin = _mm256_load_ps(h.dmin);
+    for (int half = 0; half < 2; ++half) {  // 128 weights: chunks 4 half .. 4 half + 3
+      __m256i isum[T];
+      #pragma GCC unroll 16
+      for (int j = 0; j < T; ++j) isum[j] = _mm256_setzero_si256();
+      for (int c = 4 * half; c < 4 * half + 4; ++c) {
+        #pragma GCC unroll 2
+        for (int part = 0; part < 2; ++part) {  // sub-block 2c + part: registers 4 part .. 4 part + 3
+          __m256i s[T];
+          #pragma GCC unroll 16
+          for (int j = 0; j < T; ++j) s[j] = _mm256_setzero_si256();
+          #pragma GCC unroll 4
+          for (int k = 4 * part; k < 4 * part + 4; ++k) {
+            const __m256i g = _mm256_load_si256(reinterpret_cast<const __m256i*>(h.qs[c][k]));
+            #pragma GCC unroll 16
+            for (int j = 0; j < T; ++j) {
+              const __m256i x4 = _mm256_set1_epi32(load32(reinterpret_cast<const uint8_t*>(xr[j].qs) + 256 * b + 32 * c + 4 * k));
+#if HEFT_VNNI
+              s[j] = dot4(s[j], g, x4);
+#else
+              s[j] = _mm256_add_epi16(s[j], _mm256_maddubs_epi16(g, x4));
+#endif
+            }
+          }
+          const __m256i sc = _mm256_load_si256(reinterpret_cast<const __m256i*>(h.sc[2 * c + part]));
+          #pragma GCC unroll 16
+          for (int j = 0; j < T; ++j)
+#if HEFT_VNNI
+            isum[j] = _mm256_add_epi32(isum[j], _mm256_mullo_epi32(s[j], sc));
+#else
+            isum[j] = _mm256_add_epi32(isum[j], _mm256_madd_epi16(s[j], sc));
+#endif
+        }
+      }
+      #pragma GCC unroll 16
+      for (int j = 0; j < T; ++j) {
+        const __m256 dx = _mm256_set1_ps(xr[j].d[b]);
+        __m256i msum = _mm256_setzero_si256();
+        #pragma GCC unroll 4
+        for (int q = 4 * half; q < 4 * half + 4; ++q) {
+          int32_t bpair;
+          std::memcpy(&bpair, xr[j].bsums + 16 * b + 2 * q, 4);
+          msum = _mm256_add_epi32(msum, _mm256_madd_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(h.mn[q])), _mm256_set1_epi32(bpair)));
+        }
+        acc[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum[j]), _mm256_mul_ps(dw, dx), acc[j]);
+        acc_min[j] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(msum), _mm256_mul_ps(dmin, dx), acc_min[j]);
+      }
+    }
+  }
+  const int64_t live = std::min<int64_t>(8, r_end - r);
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) store_rows8(a.y + (t + j) * a.ldy + r, _mm256_sub_ps(acc[j], acc_min[j]), live);
+}
+
+static void q2k_run_packed(const GemmArgs& a) {
+  constexpr int kT = 4;
+  constexpr int64_t kChunk = 128;
+  for (int64_t c0 = 0; c0 < a.n; c0 += kChunk) {
+    const int64_t c1 = std::min(a.n, c0 + kChunk);
+    for (int64_t r = a.r0; r < a.r1; r += 8) {
+      const Q2KPacked8* pk = pack_q2k_rows8(a, r, a.r1);
+      int64_t t = c0;
+      for (; t + kT <= c1; t += kT) q2k_tile_packed<kT>(a, pk, r, a.r1, t);
+      for (; t < c1; ++t) q2k_tile_packed<1>(a, pk, r, a.r1, t);
+    }
+  }
+}
+
 template <class F>
 static void q16_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
@@ -760,6 +954,7 @@ static void q16_run(const GemmArgs& a) {
   }
   if (a.n == 1) return run_decode(a, q16_decode_row<F>);
   if (!a.batch) return run_each_token(a, q16_decode_row<F>);
+  if constexpr (!HEFT_AVX512 && std::is_same_v<F, FQ2_K>) return q2k_run_packed(a);
   run_tiles<kR, kT>(a, 64, q16_tile<F, kR, kT>, q16_tile<F, 1, kT>, q16_tile<F, kR, 1>, q16_tile<F, 1, 1>);
 }
 
