@@ -492,9 +492,109 @@ static void q4_0_run_packed(const GemmArgs& a) {
   }
 }
 
+// Prompt tiles of 2 rows x 4 tokens for the 8-lane types without mins (Q8_0,
+// Q5_0) on AVX2/AVX-VNNI, in legacy_tile's order, with the eight block scale
+// products d_w * d_x of a tile made by one vmulps from scales laid out ahead
+// (dw: each row's repeated per token, dx: each token's repeated per row) and
+// broadcast from memory by the load ports, instead of a broadcast, a
+// conversion and a vmulps per row and token on the vector ALUs.
+constexpr int kPdR = 2, kPdT = 4;
+
+template <class W>
+static void legacy_tile_pd(const GemmArgs& a, int64_t r, int64_t t, const float* dw, const float* dx) {
+  constexpr int R = kPdR, T = kPdT;
+  const int64_t nb = a.k / 32;
+  const x86::Q8Layout L = x86::q8_layout(a.k);
+  const uint8_t* wr[R];
+  #pragma GCC unroll 16
+  for (int i = 0; i < R; ++i) wr[i] = a.w + static_cast<size_t>(r + i) * a.w_stride;
+  const int8_t* xq[T];
+  const int32_t* xb[T];
+  #pragma GCC unroll 16
+  for (int j = 0; j < T; ++j) {
+    const uint8_t* row = a.x + static_cast<size_t>(t + j) * a.x_stride;
+    xq[j] = reinterpret_cast<const int8_t*>(row);
+    xb[j] = reinterpret_cast<const int32_t*>(row + L.bias);
+  }
+  __m256 acc[R][T];
+  #pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+    #pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) acc[i][j] = _mm256_setzero_ps();
+  alignas(32) float prod[R * T];
+  for (int64_t b = 0; b < nb; ++b) {
+    _mm256_store_ps(prod, _mm256_mul_ps(_mm256_load_ps(dw + 8 * b), _mm256_load_ps(dx + 8 * b)));
+    __m256i wv[R], wa[R];
+    #pragma GCC unroll 16
+    for (int i = 0; i < R; ++i) {
+      wv[i] = W::load(wr[i] + static_cast<size_t>(b) * W::kBytes);
+      if constexpr (W::kSigned && !HEFT_VNNI) wa[i] = _mm256_sign_epi8(wv[i], wv[i]);
+    }
+    #pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) {
+      const __m256i xv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * b));
+      #pragma GCC unroll 16
+      for (int i = 0; i < R; ++i) {
+        __m256i s;
+        if constexpr (W::kSigned && !HEFT_VNNI) s = dot4(_mm256_setzero_si256(), wa[i], _mm256_sign_epi8(xv, wv[i]));
+        else s = dot4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(xb[j] + 8 * b)), wv[i], xv);
+        acc[i][j] = _mm256_fmadd_ps(_mm256_broadcast_ss(prod + i * T + j), _mm256_cvtepi32_ps(s), acc[i][j]);
+      }
+    }
+  }
+  #pragma GCC unroll 16
+  for (int i = 0; i < R; ++i)
+    #pragma GCC unroll 16
+    for (int j = 0; j < T; ++j) a.y[(t + j) * a.ldy + r + i] = hsum8(acc[i][j]);
+}
+
+template <class W>
+static void legacy_run_pd(const GemmArgs& a) {
+  constexpr int R = kPdR, T = kPdT;
+  constexpr int64_t kChunk = 64;
+  const int64_t nb = a.k / 32;
+  const x86::Q8Layout L = x86::q8_layout(a.k);
+  struct alignas(32) Lanes {
+    float v[8];
+  };
+  thread_local std::vector<Lanes> dx_buf, dw_buf;  // (tiles of a chunk, nb) and (nb)
+  if (dx_buf.size() < static_cast<size_t>(kChunk / T * nb)) dx_buf.resize(static_cast<size_t>(kChunk / T * nb));
+  if (dw_buf.size() < static_cast<size_t>(nb)) dw_buf.resize(static_cast<size_t>(nb));
+  for (int64_t c0 = 0; c0 < a.n; c0 += kChunk) {
+    const int64_t c1 = std::min(a.n, c0 + kChunk), tiles = (c1 - c0) / T, t_end = c0 + tiles * T;
+    for (int64_t tile = 0; tile < tiles; ++tile)
+      for (int j = 0; j < T; ++j) {
+        const float* xd = reinterpret_cast<const float*>(a.x + static_cast<size_t>(c0 + tile * T + j) * a.x_stride + L.d);
+        for (int64_t b = 0; b < nb; ++b)
+          for (int i = 0; i < R; ++i) dx_buf[static_cast<size_t>(tile * nb + b)].v[i * T + j] = xd[b];
+      }
+    int64_t r = a.r0;
+    for (; r + R <= a.r1; r += R) {
+      for (int i = 0; i < R; ++i) {
+        const uint8_t* row = a.w + static_cast<size_t>(r + i) * a.w_stride;
+        for (int64_t b = 0; b < nb; ++b) {
+          const float d = fp16_scalar(row + static_cast<size_t>(b) * W::kBytes);
+          for (int j = 0; j < T; ++j) dw_buf[static_cast<size_t>(b)].v[i * T + j] = d;
+        }
+      }
+      for (int64_t tile = 0; tile < tiles; ++tile)
+        legacy_tile_pd<W>(a, r, c0 + tile * T, dw_buf[0].v, dx_buf[static_cast<size_t>(tile * nb)].v);
+      for (int64_t t = t_end; t < c1; ++t) legacy_tile<W, R, 1>(a, r, t);
+    }
+    for (; r < a.r1; ++r) {
+      int64_t t = c0;
+      for (; t + T <= c1; t += T) legacy_tile<W, 1, T>(a, r, t);
+      for (; t < c1; ++t) legacy_tile<W, 1, 1>(a, r, t);
+    }
+  }
+}
+
 template <class W>
 static void legacy_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 4 : 2, kT = 4;
+  if constexpr (!HEFT_AVX512 && !W::kHasMin && !W::kWholeBlockSums) {  // Q8_0, Q5_0
+    if (a.n > 1) return legacy_run_pd<W>(a);
+  }
   if constexpr (W::kWholeBlockSums) {  // Q4_0
     if (a.n > 1 && !HEFT_AVX512) q4_0_run_packed(a);
     else if (a.n > 1) legacy_run8<W>(a);
