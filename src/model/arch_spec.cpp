@@ -13,7 +13,7 @@ constexpr std::array kArchs = {
     ArchSpec{.name = "gemma", .activation = Activation::GeluTanh, .positions = Positions::RopeNeox,
              .scale_embeddings = true, .scale_q = true},
     ArchSpec{.name = "gemma2", .activation = Activation::GeluTanh, .post_norms = true, .positions = Positions::RopeNeox,
-             .scale_embeddings = true, .scale_q = true, .default_swa_period = 2},
+             .scale_embeddings = true, .scale_q = true, .default_swa_period = 2, .swa_rope_scaled = true},
     ArchSpec{.name = "gemma3", .activation = Activation::GeluTanh, .qk_norm = true, .post_norms = true,
              .positions = Positions::RopeNeox, .scale_embeddings = true, .scale_q = true, .default_swa_period = 6},
     ArchSpec{.name = "phi3", .fused_gate_up = true, .fused_qkv = true, .positions = Positions::RopeNeox, .scale_q = true},

@@ -29,6 +29,7 @@ struct ArchSpec {
   bool scale_embeddings = false;       // embeddings times sqrt(n_embd) (Gemma)
   bool scale_q = false;                // Q times 1/sqrt(head_dim) before attention; scores unscaled (Gemma, Phi-3)
   uint32_t default_swa_period = 0;     // sliding-window layers: every layer but each period-th (Gemma 2: 2, Gemma 3: 6)
+  bool swa_rope_scaled = false;        // sliding-window layers take the RoPE frequency scale too (llama.cpp: Gemma 2)
   bool tied_output_default = false;    // no output.weight means tied
 };
 

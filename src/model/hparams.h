@@ -8,12 +8,10 @@
 #include <vector>
 
 #include "formats/metadata.h"
+#include "model/rope_scaling.h"
 #include "util/error.h"
 
 namespace heft::model {
-
-enum class RopeScaling { None, Linear, Yarn, Llama3, LongRope };
-std::string_view rope_scaling_name(RopeScaling s);
 
 struct Hparams {
   std::string arch;            // general.architecture
@@ -28,9 +26,11 @@ struct Hparams {
   uint32_t n_ctx_train = 0;
   uint32_t n_rot = 0;          // rope.dimension_count
   float rope_freq_base = 10000.0f;
+  // rope.scaling.type; absent, llama.cpp takes linear, so a lone rope.scaling.factor scales.
   RopeScaling rope_scaling = RopeScaling::None;
-  float rope_scale_factor = 1.0f;        // rope.scaling.factor
-  uint32_t rope_orig_ctx = 0;            // rope.scaling.original_context_length
+  float rope_scale_factor = 1.0f;        // rope.scaling.factor (or the older rope.scale_linear)
+  uint32_t rope_orig_ctx = 0;            // rope.scaling.original_context_length, else context_length
+  RopeScalingParams rope;                // what RoPE computes with (model/rope_scaling.h)
   float norm_eps = 1e-5f;                // rms or layer norm epsilon
   bool norm_is_rms = true;
 
@@ -42,6 +42,11 @@ struct Hparams {
   float query_pre_attn_scalar = 0.0f;    // Q is scaled by 1/sqrt(this) (Gemma 2/3); 0: 1/sqrt(head_dim)
   uint32_t n_swa = 0;                    // sliding-window size
   std::vector<bool> swa_layers;          // per layer: uses the sliding window
+
+  // Keys present in the file that llama.cpp does not read for this architecture,
+  // and heft therefore ignores too (e.g. rope.scaling.yarn_beta_fast outside Grok);
+  // `heft inspect` lists them.
+  std::vector<std::string> ignored_keys;
 
   bool is_swa(uint32_t layer) const { return n_swa > 0 && layer < swa_layers.size() && swa_layers[layer]; }
 };
