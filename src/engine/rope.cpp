@@ -61,7 +61,8 @@ void rope_apply_normal(float* x, const float* cache, int64_t n_rot) {
   for (int64_t i = 0; i < n_rot; i += 2) {
     const float c = cache[i], s = cache[i + 1];
     const float x0 = x[i], x1 = x[i + 1];
-    // GCC contracts ggml's x0*c - x1*s into one fused multiply-add.
+    // GCC contracts ggml's x0*c - x1*s and x0*s + x1*c, each into a fused multiply-add of
+    // its first product (tests/reference/rope_ggml.py compares the bits with ggml's).
     x[i] = std::fma(x0, c, -(x1 * s));
     x[i + 1] = std::fma(x0, s, x1 * c);
   }
@@ -72,8 +73,9 @@ void rope_apply_neox(float* x, const float* cache, int64_t n_rot) {
   for (int64_t i = 0; i < n_rot; i += 2) {
     const float c = cache[i], s = cache[i + 1];
     const float x0 = x[i / 2], x1 = x[i / 2 + half];
-    x[i / 2] = x0 * c - x1 * s;
-    x[i / 2 + half] = x0 * s + x1 * c;
+    // The same rotate_pairs expressions, so GCC contracts them the same way.
+    x[i / 2] = std::fma(x0, c, -(x1 * s));
+    x[i / 2 + half] = std::fma(x0, s, x1 * c);
   }
 }
 

@@ -1,11 +1,16 @@
-// heft_rope_table MODEL --positions 0,1,100 [--ctx N]: the RoPE cos/sin table
-// heft's forward pass uses for a model file, for each parameter set its
-// layers use (global, and sliding-window when some layer slides), as JSON on
-// stdout. tests/reference/yarn_rope_numpy.py compares it with a NumPy
-// reference; a test-only tool, so the heft CLI keeps to user-facing commands.
+// heft_rope_table MODEL --positions 0,1,100 [--ctx N] [--vectors FILE]: the
+// RoPE cos/sin table heft's forward pass uses for a model file, for each
+// parameter set its layers use (global, and sliding-window when some layer
+// slides), as JSON on stdout; with --vectors (float32, one row of n_rot values
+// per position), also those rows rotated by the global set, GGUF-llama and
+// NeoX style. tests/reference/yarn_rope_numpy.py and rope_ggml.py compare them
+// with NumPy and with ggml; a test-only tool, so the heft CLI keeps to
+// user-facing commands.
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/rope_layers.h"
@@ -24,12 +29,13 @@ int fail(const std::string& msg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string path, positions_arg;
+  std::string path, positions_arg, vectors_path;
   int64_t n_ctx = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--positions" && i + 1 < argc) positions_arg = argv[++i];
     else if (a == "--ctx" && i + 1 < argc) n_ctx = std::strtoll(argv[++i], nullptr, 10);
+    else if (a == "--vectors" && i + 1 < argc) vectors_path = argv[++i];
     else if (path.empty() && !a.starts_with("--")) path = a;
     else return fail("usage: heft_rope_table MODEL --positions P1,P2,... [--ctx N]");
   }
@@ -66,7 +72,28 @@ int main(int argc, char** argv) {
     }
     std::printf("]}");
   }
-  std::printf("],\n\"positions\": [");
+  std::printf("]");
+  if (!vectors_path.empty()) {
+    std::vector<float> x(positions.size() * static_cast<size_t>(n_rot));
+    std::ifstream f(vectors_path, std::ios::binary);
+    if (!f.read(reinterpret_cast<char*>(x.data()), static_cast<std::streamsize>(x.size() * sizeof(float))))
+      return fail(vectors_path + ": expected " + std::to_string(x.size()) + " float32 values");
+    const engine::RopeParams p = engine::layer_rope_params(**m, n_ctx, false);
+    for (const char* style : {"normal", "neox"}) {
+      std::printf(",\n\"%s\": [", style);
+      for (size_t r = 0; r < positions.size(); ++r) {
+        engine::rope_cache(cache.data(), n_rot, static_cast<float>(positions[r]), p);
+        std::vector<float> row(x.begin() + static_cast<long>(r * n_rot), x.begin() + static_cast<long>((r + 1) * n_rot));
+        if (std::string_view(style) == "neox") engine::rope_apply_neox(row.data(), cache.data(), n_rot);
+        else engine::rope_apply_normal(row.data(), cache.data(), n_rot);
+        std::printf("%s\n[", r ? "," : "");
+        for (int64_t i = 0; i < n_rot; ++i) std::printf("%s%.9g", i ? ", " : "", row[static_cast<size_t>(i)]);
+        std::printf("]");
+      }
+      std::printf("]");
+    }
+  }
+  std::printf(",\n\"positions\": [");
   for (size_t r = 0; r < positions.size(); ++r) std::printf("%s%lld", r ? ", " : "", positions[r]);
   std::printf("]}\n");
   return 0;
