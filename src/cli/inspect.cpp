@@ -83,6 +83,14 @@ Json tokenizer_json(const ModelFile& mf) {
   return out;
 }
 
+// The hyper-parameters as a run would use them: with the family's reading
+// (norm epsilon, sliding windows, ignored keys) when heft knows the family.
+util::Result<model::Hparams> read_family_hparams(const formats::Metadata& md) {
+  auto h = HEFT_TRY(model::read_hparams(md));
+  if (const model::ArchSpec* spec = model::find_arch(h.arch)) HEFT_TRY(model::apply_family(h, md, *spec));
+  return h;
+}
+
 Json hparams_json(const model::Hparams& h) {
   Json o = Json::object();
   o.set("layers", Json(int64_t{h.n_layer}));
@@ -127,7 +135,7 @@ Json build_json(const ModelFile& mf, const InspectOptions& opt) {
   if (mf.format == formats::FileFormat::Gguf) doc.set("gguf_version", Json(int64_t{mf.gguf_version}));
   doc.set("architecture", md.get_string("general.architecture") ? Json(*md.get_string("general.architecture")) : Json());
   doc.set("parameters", Json(mf.parameter_count()));
-  if (auto h = model::read_hparams(md)) doc.set("hparams", hparams_json(*h));
+  if (auto h = read_family_hparams(md)) doc.set("hparams", hparams_json(*h));
   else if (md.contains("general.architecture")) doc.set("hparams_error", Json(h.error().message));
   Json by_type = Json::object();
   for (const auto& [name, b] : bytes_by_type(mf)) by_type.set(name, Json(b));
@@ -190,7 +198,7 @@ void print_text(const ModelFile& mf, const InspectOptions& opt) {
   if (auto name = md.get_string("general.name")) fmt::print("name:          {}\n", *name);
   uint64_t params = mf.parameter_count();
   fmt::print("parameters:    {} ({})\n", human_count(params), params);
-  auto h = model::read_hparams(md);
+  auto h = read_family_hparams(md);
   if (!h && md.contains("general.architecture")) fmt::print("hparams:       {}\n", h.error().message);
   if (h) {
     fmt::print("layers:        {}\n", h->n_layer);
@@ -210,7 +218,7 @@ void print_text(const ModelFile& mf, const InspectOptions& opt) {
                  h->rope.n_ctx_orig, h->rope.ext_factor, h->rope.attn_factor, h->rope.beta_fast, h->rope.beta_slow,
                  model::rope_magnitude(h->rope));
     for (const auto& k : h->ignored_keys)
-      fmt::print("ignored:       {} (llama.cpp does not read it for {}; neither does heft)\n", k, h->arch);
+      fmt::print("ignored:       {} (llama.cpp does not use it for {}; neither does heft)\n", k, h->arch);
     fmt::print("norm:          {} eps {}\n", h->norm_is_rms ? "RMS" : "layer", h->norm_eps);
   }
   uint64_t total = 0;

@@ -86,19 +86,41 @@ util::Result<Hparams> read_hparams(const formats::Metadata& md, uint32_t vocab_f
   return h;
 }
 
-void set_swa_layers(Hparams& h, const formats::Metadata& md, uint32_t default_period) {
+util::Result<void> apply_family(Hparams& h, const formats::Metadata& md, const ArchSpec& spec) {
+  // llama.cpp requires the family's own epsilon key and never reads the other kind.
+  const std::string rms_key = h.arch + ".attention.layer_norm_rms_epsilon", ln_key = h.arch + ".attention.layer_norm_epsilon";
+  const bool rms = spec.norm == NormKind::Rms;
+  const std::string& own = rms ? rms_key : ln_key;
+  if (auto eps = md.get_float(own)) {
+    h.norm_eps = static_cast<float>(*eps);
+    h.norm_is_rms = rms;
+  } else if (md.contains(rms ? ln_key : rms_key)) {
+    return util::fail(h.arch + " normalizes with " + (rms ? "RMSNorm" : "LayerNorm") + " but the file gives only " +
+                      (rms ? ln_key : rms_key) + " (llama.cpp requires " + own + ")");
+  }
+
   h.swa_layers.assign(h.n_layer, false);
-  if (h.n_swa == 0) return;
-  uint32_t period = default_period;
-  if (const formats::MetaValue* v = md.find(h.arch + ".attention.sliding_window_pattern")) {
+  const std::string window_key = h.arch + ".attention.sliding_window", pattern_key = window_key + "_pattern";
+  if (spec.default_swa_period == 0) {
+    // A family without sliding-window layers: llama.cpp does not read these keys for it
+    // (Phi-3 reads the window and turns it off), so neither does heft.
+    for (const std::string& k : {window_key, pattern_key})
+      if (md.contains(k)) h.ignored_keys.push_back(k);
+    h.n_swa = 0;
+    return {};
+  }
+  if (h.n_swa == 0) return {};
+  uint32_t period = spec.default_swa_period;
+  if (const formats::MetaValue* v = md.find(pattern_key)) {
     if (v->is_array()) {
       for (uint32_t l = 0; l < h.n_layer && l < v->count; ++l) h.swa_layers[l] = v->int_at(l) != 0;
-      return;
+      return {};
     }
     if (auto p = v->as_int(); p && *p >= 0) period = static_cast<uint32_t>(*p);
   }
-  if (period == 0) return;
+  if (period == 0) return {};
   for (uint32_t l = 0; l < h.n_layer; ++l) h.swa_layers[l] = l % period < period - 1;
+  return {};
 }
 
 }  // namespace heft::model

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "formats/metadata.h"
+#include "model/arch_spec.h"
 #include "model/rope_scaling.h"
 #include "util/error.h"
 
@@ -55,9 +56,12 @@ struct Hparams {
 // essentials (block_count, embedding_length, head_count) are an error.
 util::Result<Hparams> read_hparams(const formats::Metadata& md, uint32_t vocab_fallback = 0);
 
-// Sliding-window layers from `{arch}.attention.sliding_window_pattern` (a period,
-// or one bool per layer) or the family's default period: with period p, every
-// layer except each p-th is a sliding-window layer.
-void set_swa_layers(Hparams& h, const formats::Metadata& md, uint32_t default_period);
+// What depends on the family (its ArchSpec), read as llama.cpp reads it: the
+// norm epsilon from the family's own key (a file with only the other kind is
+// refused), and the sliding-window layers from `{arch}.attention.sliding_window_pattern`
+// (a period, or one bool per layer) or the family's default period (with period p,
+// every layer except each p-th slides); a family without sliding-window layers
+// ignores the window keys and lists them in ignored_keys.
+util::Result<void> apply_family(Hparams& h, const formats::Metadata& md, const ArchSpec& spec);
 
 }  // namespace heft::model
