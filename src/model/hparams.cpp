@@ -109,6 +109,8 @@ util::Result<void> apply_family(Hparams& h, const formats::Metadata& md, const A
     h.n_swa = 0;
     return {};
   }
+  if (spec.default_swa_window && !md.contains(window_key)) h.n_swa = spec.default_swa_window;
+  if (spec.swa_rope_base > 0.0f && !md.contains(h.arch + ".rope.freq_base_swa")) h.rope_freq_base_swa = spec.swa_rope_base;
   if (h.n_swa == 0) return {};
   uint32_t period = spec.default_swa_period;
   if (const formats::MetaValue* v = md.find(pattern_key)) {

@@ -63,3 +63,25 @@ TEST(FamilyKeys, SlidingWindowsOnlyWhereTheFamilyHasThem) {
   EXPECT_FALSE(h->is_swa(1));
   EXPECT_TRUE(h->ignored_keys.empty());
 }
+
+TEST(FamilyKeys, GemmaDefaultsAreLlamaCpps) {
+  // Gemma 2 slides over 4096 tokens when the file does not say; its local layers use the global base.
+  auto gemma2 = base("gemma2");
+  gemma2.set("gemma2.rope.freq_base", MetaValue::f32(5e5f));
+  auto g2 = family(gemma2);
+  ASSERT_TRUE(g2);
+  EXPECT_EQ(g2->n_swa, 4096u);
+  EXPECT_EQ(g2->rope_freq_base_swa, 5e5f);
+  // Gemma 3's local layers use base 10000 unless rope.freq_base_swa says otherwise.
+  auto gemma3 = base("gemma3");
+  gemma3.set("gemma3.rope.freq_base", MetaValue::f32(1e6f));
+  gemma3.set("gemma3.attention.sliding_window", MetaValue::u32(8));
+  auto g3 = family(gemma3);
+  ASSERT_TRUE(g3);
+  EXPECT_EQ(g3->rope_freq_base_swa, 10000.0f);
+  gemma3.set("gemma3.rope.freq_base_swa", MetaValue::f32(100.0f));
+  EXPECT_EQ(family(gemma3)->rope_freq_base_swa, 100.0f);
+  // Without a window Gemma 3 has no sliding-window layers at all.
+  auto plain3 = base("gemma3");
+  EXPECT_EQ(family(plain3)->n_swa, 0u);
+}
