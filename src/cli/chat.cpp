@@ -175,8 +175,8 @@ Action add_chat(CLI::App& app) {
   cmd->add_option("model", a->model, "A .gguf or Hugging Face folder with a chat template");
   cmd->add_option("-m,--model", a->model, "Same as MODEL");
   cmd->add_option("--system", a->system, "A system message to start with");
-  cmd->add_option("--template", a->template_file, "Use this chat template file instead of the model's");
-  cmd->add_option("--template-name", a->template_name, "Pick a named template of the model (e.g. tool_use)");
+  auto* file = cmd->add_option("--template", a->template_file, "Use this chat template file instead of the model's");
+  cmd->add_option("--template-name", a->template_name, "Pick a named template of the model (e.g. tool_use)")->excludes(file);
   cmd->add_option("-n,--n-predict", a->n_predict, "Most tokens per reply; -1: until the model ends its turn")
       ->capture_default_str();
   a->ctx.add_to(cmd);

@@ -56,9 +56,10 @@ Action add_detokenize(CLI::App& app) {
   auto* cmd = app.add_subcommand("detokenize", "Turn token ids back into text");
   cmd->add_option("model", opt->model, "A .gguf, a Hugging Face folder, a folder with tokenizer.json, or a tokenizer.json")
       ->required();
-  cmd->add_option("ids", opt->ids, "Token ids (or one JSON array); default: read from standard input");
+  auto* ids = cmd->add_option("ids", opt->ids, "Token ids (or one JSON array); default: read from standard input");
   cmd->add_flag("--skip-special", opt->skip_special, "Leave special (control) tokens out of the text");
-  cmd->add_option("--jsonl", opt->jsonl, "Decode each line (a JSON array of ids) of this file ('-': stdin); print one JSON string per line");
+  cmd->add_option("--jsonl", opt->jsonl, "Decode each line (a JSON array of ids) of this file ('-': stdin); print one JSON string per line")
+      ->excludes(ids);
   return [opt]() -> int {
     auto tok = tokenizer::load_tokenizer_path(opt->model);
     if (!tok) return report(tok.error());

@@ -83,6 +83,14 @@ Json tokenizer_json(const ModelFile& mf) {
   return out;
 }
 
+// The hyper-parameters as a run would use them: with the family's reading
+// (norm epsilon, sliding windows, ignored keys) when heft knows the family.
+util::Result<model::Hparams> read_family_hparams(const formats::Metadata& md) {
+  auto h = HEFT_TRY(model::read_hparams(md));
+  if (const model::ArchSpec* spec = model::find_arch(h.arch)) HEFT_TRY(model::apply_family(h, md, *spec));
+  return h;
+}
+
 Json hparams_json(const model::Hparams& h) {
   Json o = Json::object();
   o.set("layers", Json(int64_t{h.n_layer}));
@@ -96,7 +104,25 @@ Json hparams_json(const model::Hparams& h) {
   o.set("rope_dimensions", Json(int64_t{h.n_rot}));
   o.set("rope_freq_base", Json(double{h.rope_freq_base}));
   o.set("rope_scaling", Json(std::string(model::rope_scaling_name(h.rope_scaling))));
-  if (h.rope_scaling != model::RopeScaling::None) o.set("rope_scale_factor", Json(double{h.rope_scale_factor}));
+  if (h.rope_scaling != model::RopeScaling::None) {
+    o.set("rope_scale_factor", Json(double{h.rope_scale_factor}));
+    o.set("rope_freq_scale", Json(double{h.rope.freq_scale}));
+  }
+  if (h.rope_scaling == model::RopeScaling::Yarn) {
+    Json y = Json::object();
+    y.set("original_context", Json(int64_t{h.rope.n_ctx_orig}));
+    y.set("ext_factor", Json(double{h.rope.ext_factor}));
+    y.set("attn_factor", Json(double{h.rope.attn_factor}));
+    y.set("beta_fast", Json(double{h.rope.beta_fast}));
+    y.set("beta_slow", Json(double{h.rope.beta_slow}));
+    y.set("magnitude", Json(double{model::rope_magnitude(h.rope)}));
+    o.set("yarn", std::move(y));
+  }
+  if (!h.ignored_keys.empty()) {
+    Json ignored = Json::array();
+    for (const auto& k : h.ignored_keys) ignored.push_back(Json(k));
+    o.set("ignored_keys", std::move(ignored));
+  }
   o.set(h.norm_is_rms ? "rms_norm_eps" : "layer_norm_eps", Json(double{h.norm_eps}));
   return o;
 }
@@ -109,7 +135,8 @@ Json build_json(const ModelFile& mf, const InspectOptions& opt) {
   if (mf.format == formats::FileFormat::Gguf) doc.set("gguf_version", Json(int64_t{mf.gguf_version}));
   doc.set("architecture", md.get_string("general.architecture") ? Json(*md.get_string("general.architecture")) : Json());
   doc.set("parameters", Json(mf.parameter_count()));
-  if (auto h = model::read_hparams(md)) doc.set("hparams", hparams_json(*h));
+  if (auto h = read_family_hparams(md)) doc.set("hparams", hparams_json(*h));
+  else if (md.contains("general.architecture")) doc.set("hparams_error", Json(h.error().message));
   Json by_type = Json::object();
   for (const auto& [name, b] : bytes_by_type(mf)) by_type.set(name, Json(b));
   doc.set("bytes_by_type", std::move(by_type));
@@ -171,7 +198,9 @@ void print_text(const ModelFile& mf, const InspectOptions& opt) {
   if (auto name = md.get_string("general.name")) fmt::print("name:          {}\n", *name);
   uint64_t params = mf.parameter_count();
   fmt::print("parameters:    {} ({})\n", human_count(params), params);
-  if (auto h = model::read_hparams(md)) {
+  auto h = read_family_hparams(md);
+  if (!h && md.contains("general.architecture")) fmt::print("hparams:       {}\n", h.error().message);
+  if (h) {
     fmt::print("layers:        {}\n", h->n_layer);
     fmt::print("embedding:     {}\n", h->n_embd);
     fmt::print("feed-forward:  {}\n", h->n_ff);
@@ -180,8 +209,16 @@ void print_text(const ModelFile& mf, const InspectOptions& opt) {
     fmt::print("context:       {}\n", h->n_ctx_train);
     fmt::print("rope:          base {}, {} dims, scaling {}", h->rope_freq_base, h->n_rot,
                model::rope_scaling_name(h->rope_scaling));
-    if (h->rope_scaling != model::RopeScaling::None) fmt::print(" x{}", h->rope_scale_factor);
+    if (h->rope_scaling != model::RopeScaling::None)
+      fmt::print(" x{} (frequency scale {})", h->rope_scale_factor, h->rope.freq_scale);
     fmt::print("\n");
+    if (h->rope_scaling == model::RopeScaling::Yarn)
+      fmt::print("yarn:          original context {}, ext_factor {}, attn_factor {}, beta_fast {}, beta_slow {} "
+                 "(cos and sin x{})\n",
+                 h->rope.n_ctx_orig, h->rope.ext_factor, h->rope.attn_factor, h->rope.beta_fast, h->rope.beta_slow,
+                 model::rope_magnitude(h->rope));
+    for (const auto& k : h->ignored_keys)
+      fmt::print("ignored:       {} (llama.cpp does not use it for {}; neither does heft)\n", k, h->arch);
     fmt::print("norm:          {} eps {}\n", h->norm_is_rms ? "RMS" : "layer", h->norm_eps);
   }
   uint64_t total = 0;

@@ -107,7 +107,7 @@ int run_logits(const LogitsArgs& a) {
   if (!ids) return report(ids.error());
   auto mf = formats::open_model(a.model.empty() ? default_model_path() : a.model);
   if (!mf) return report(mf.error());
-  auto model = model::load_model(std::move(*mf));
+  auto model = load_weights(std::move(*mf), a.ctx.quantize, a.ctx.threads);
   if (!model) return report(model.error());
   auto cparams = a.ctx.params();
   if (!cparams) return report(cparams.error());

@@ -11,18 +11,23 @@
 
 namespace heft::cli {
 
-util::Result<LoadedModel> load_model_and_tokenizer(const std::string& path, const std::string& quantize,
-                                                   unsigned threads) {
-  auto mf = HEFT_TRY(formats::open_model(path));
-  LoadedModel out;
-  out.tokenizer = HEFT_TRY(tokenizer::load_tokenizer(mf));
+util::Result<std::unique_ptr<model::Model>> load_weights(formats::ModelFile&& mf, const std::string& quantize,
+                                                         unsigned threads) {
   if (!quantize.empty()) {
     auto ft = convert::file_type_from_name(quantize);
     if (!ft) return util::fail("--quantize: unknown type '" + quantize + "'");
     mf = HEFT_TRY(model::map_hf_model(std::move(mf)));
     HEFT_TRY(convert::quantize_in_memory(mf, *ft, threads));
   }
-  out.model = HEFT_TRY(model::load_model(std::move(mf)));
+  return model::load_model(std::move(mf));
+}
+
+util::Result<LoadedModel> load_model_and_tokenizer(const std::string& path, const std::string& quantize,
+                                                   unsigned threads) {
+  auto mf = HEFT_TRY(formats::open_model(path));
+  LoadedModel out;
+  out.tokenizer = HEFT_TRY(tokenizer::load_tokenizer(mf));
+  out.model = HEFT_TRY(load_weights(std::move(mf), quantize, threads));
   // Real checkpoints often pad the embedding matrix past the tokenizer's last id; the reverse cannot work.
   if (out.tokenizer->n_vocab() > out.model->hp.n_vocab)
     return util::fail("the tokenizer has " + std::to_string(out.tokenizer->n_vocab()) + " tokens but the model only " +

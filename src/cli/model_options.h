@@ -1,5 +1,5 @@
 #pragma once
-// What run, chat and perplexity share: opening a model with its tokenizer, and
+// What run, chat, perplexity and logits share: opening a model (with its tokenizer), and
 // the context options (-c, -t, --cache-type, --batch-size).
 #include <memory>
 #include <optional>
@@ -18,7 +18,12 @@ struct LoadedModel {
   std::optional<tokenizer::Tokenizer> tokenizer;
 };
 
-// quantize: a file type name (Q8_0, Q4_K_M, ...) to re-encode the weights to at load; empty: as stored.
+// The weights of an opened model file; quantize: a file type name (Q8_0, Q4_K_M, ...) to
+// re-encode them to at load (llama-quantize's per-tensor choices); empty: as stored.
+util::Result<std::unique_ptr<model::Model>> load_weights(formats::ModelFile&& mf, const std::string& quantize,
+                                                         unsigned threads);
+
+// load_weights plus the model's tokenizer.
 util::Result<LoadedModel> load_model_and_tokenizer(const std::string& path, const std::string& quantize = {},
                                                    unsigned threads = 0);
 

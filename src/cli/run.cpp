@@ -75,8 +75,8 @@ Action add_run(CLI::App& app) {
   auto* cmd = app.add_subcommand("run", "Generate text from a prompt; only the generated text goes to stdout");
   cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin (default: the demo model)");
   cmd->add_option("-m,--model", a->model, "Same as MODEL");
-  cmd->add_option("-p,--prompt", a->prompt, "The prompt text");
-  cmd->add_option("-f,--file", a->prompt_file, "Read the prompt from a file (its bytes exactly)");
+  auto* prompt = cmd->add_option("-p,--prompt", a->prompt, "The prompt text");
+  cmd->add_option("-f,--file", a->prompt_file, "Read the prompt from a file (its bytes exactly)")->excludes(prompt);
   cmd->add_option("-n,--n-predict", a->n_predict, "Tokens to generate; -1: until the model stops or the context is full")
       ->capture_default_str();
   cmd->add_option("--stop", a->stop, "Stop when this text appears (repeatable; not printed)");

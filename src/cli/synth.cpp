@@ -21,6 +21,11 @@ Action add_synth(CLI::App& app) {
   cmd->add_option("--vocab", opt->vocab_from, "Copy the tokenizer from this GGUF (default: a synthetic vocabulary)");
   cmd->add_option("--seed", opt->seed, "Random seed")->capture_default_str();
   cmd->add_option("--std", opt->stddev, "Standard deviation of the weights")->capture_default_str();
+  cmd->add_option("--rope-scaling", opt->rope_scaling, "RoPE scaling metadata: none, linear or yarn (default: none written)");
+  cmd->add_option("--rope-factor", opt->rope_factor, "rope.scaling.factor (with --rope-scaling linear or yarn)");
+  cmd->add_option("--rope-orig-ctx", opt->rope_orig_ctx,
+                  "rope.scaling.original_context_length: the context before scaling (YaRN; default: not written, "
+                  "which means the model's context length)");
   cmd->add_option("-t,--threads", opt->threads, "Threads (default: all cores)");
   cmd->add_flag("--force", opt->overwrite, "Overwrite OUTPUT if it exists");
   return [opt, out]() -> int {

@@ -154,10 +154,11 @@ Action add_template(CLI::App& app) {
   cmd->add_option("model", opt->model,
                   "A .gguf, a Hugging Face folder, or a tokenizer_config.json: supplies the template and the "
                   "special tokens (bos_token, eos_token, ...)");
-  cmd->add_option("--template", opt->template_file, "Render this .jinja file instead of the model's template");
+  auto* file = cmd->add_option("--template", opt->template_file, "Render this .jinja file instead of the model's template");
   cmd->add_option("--template-name", opt->template_name,
                   "Pick a named template (e.g. tool_use); default: tool_use when tools are given and the model "
-                  "has one, else the default template");
+                  "has one, else the default template")
+      ->excludes(file);
   cmd->add_option("--messages", opt->messages,
                   "JSON file with the messages array (or {\"messages\": [...], \"tools\": [...]}); - reads stdin");
   cmd->add_option("--tools", opt->tools, "JSON file with the tools array (OpenAI function schemas)");

@@ -88,10 +88,14 @@ Action add_tokenize(CLI::App& app) {
   cmd->add_option("model", opt->model, "A .gguf, a Hugging Face folder, a folder with tokenizer.json, or a tokenizer.json")
       ->required();
   opt->text_opt = cmd->add_option("text", opt->text, "The text (default: standard input)");
-  cmd->add_option("-f,--file", opt->file, "Read the text from this file, byte for byte")->excludes(opt->text_opt);
-  cmd->add_option("--jsonl", opt->jsonl, "Tokenize each line (a JSON string) of this file ('-': stdin); print one JSON array per line");
-  cmd->add_flag("--ids", opt->ids, "Print only the ids, as a JSON array");
-  cmd->add_flag("--json", opt->json, "Print [{\"id\": N, \"piece\": \"...\"}, ...]");
+  auto* file = cmd->add_option("-f,--file", opt->file, "Read the text from this file, byte for byte")->excludes(opt->text_opt);
+  auto* jsonl = cmd->add_option("--jsonl", opt->jsonl,
+                                "Tokenize each line (a JSON string) of this file ('-': stdin); print one JSON array per line")
+                    ->excludes(opt->text_opt)
+                    ->excludes(file);
+  // Each of these picks the output form, so only one may be given.
+  auto* ids = cmd->add_flag("--ids", opt->ids, "Print only the ids, as a JSON array")->excludes(jsonl);
+  cmd->add_flag("--json", opt->json, "Print [{\"id\": N, \"piece\": \"...\"}, ...]")->excludes(jsonl)->excludes(ids);
   cmd->add_flag("--no-add-special", opt->no_add_special, "Do not add BOS/EOS/[CLS]/[SEP] or other template tokens");
   cmd->add_flag("--parse-special", opt->parse_special, "Recognise special-token text such as <|eot_id|> as that token");
   return [opt]() -> int {

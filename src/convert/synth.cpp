@@ -99,6 +99,12 @@ util::Result<void> synthesize(const std::string& out_path, const SynthOptions& o
   SynthPreset p = *preset_or;
   auto ft = file_type_from_name(opt.type);
   if (!ft) return util::fail("unknown type '" + opt.type + "'");
+  const bool scaled = opt.rope_scaling == "linear" || opt.rope_scaling == "yarn";
+  if (!scaled && !opt.rope_scaling.empty() && opt.rope_scaling != "none")
+    return util::fail("--rope-scaling must be none, linear or yarn, not '" + opt.rope_scaling + "'");
+  if (scaled && !(opt.rope_factor > 0.0f)) return util::fail("--rope-scaling " + opt.rope_scaling + " needs --rope-factor > 0");
+  if (!scaled && (opt.rope_factor != 0.0f || opt.rope_orig_ctx != 0))
+    return util::fail("--rope-factor and --rope-orig-ctx need --rope-scaling linear or yarn");
 
   formats::Metadata md;
   md.set("general.architecture", MetaValue::string("llama"));
@@ -113,6 +119,9 @@ util::Result<void> synthesize(const std::string& out_path, const SynthOptions& o
   md.set("llama.rope.freq_base", MetaValue::f32(10000.0f));
   md.set("llama.attention.layer_norm_rms_epsilon", MetaValue::f32(1e-5f));
   md.set("llama.rope.dimension_count", MetaValue::u32(p.n_embd / p.n_head));
+  if (!opt.rope_scaling.empty()) md.set("llama.rope.scaling.type", MetaValue::string(opt.rope_scaling));
+  if (scaled) md.set("llama.rope.scaling.factor", MetaValue::f32(opt.rope_factor));
+  if (opt.rope_orig_ctx) md.set("llama.rope.scaling.original_context_length", MetaValue::u32(opt.rope_orig_ctx));
   md.set("general.file_type", MetaValue::u32(ft->id));
   if (formats::type_traits(ft->base)->quantized) md.set("general.quantization_version", MetaValue::u32(2));
 

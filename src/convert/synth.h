@@ -27,6 +27,11 @@ struct SynthOptions {
   std::string vocab_from;         // a GGUF whose tokenizer.* metadata is copied; empty: a synthetic vocabulary
   uint64_t seed = 42;
   float stddev = 0.02f;
+  // RoPE scaling metadata (rope.scaling.*): "" or "none", "linear", "yarn" with a factor > 0;
+  // rope_orig_ctx 0 leaves rope.scaling.original_context_length out.
+  std::string rope_scaling;
+  float rope_factor = 0.0f;
+  uint32_t rope_orig_ctx = 0;
   bool overwrite = false;
   unsigned threads = 0;
   bool progress = true;

@@ -4,6 +4,7 @@
 
 #include "engine/matmul.h"
 #include "engine/ops.h"
+#include "engine/rope.h"
 #include "kernels/attention.h"
 #include "kernels/quant.h"
 
@@ -91,8 +92,9 @@ void Context::shift(int64_t n_keep, int64_t n_discard) {
   }
   std::vector<float> cache(static_cast<size_t>(hp.n_rot)), row(static_cast<size_t>(cache_.k_dim()));
   for (int64_t l = 0; l < hp.n_layer; ++l) {
-    const RopeParams p = rope_params(hp.is_swa(static_cast<uint32_t>(l)));
-    rope_cache(cache.data(), hp.n_rot, static_cast<float>(-n_discard), p.base, p.scale, p.factors, 1.0f);
+    RopeParams p = rope_params(hp.is_swa(static_cast<uint32_t>(l)));
+    p.unit_magnitude = true;  // the moved keys carry the magnitude already
+    rope_cache(cache.data(), hp.n_rot, static_cast<float>(-n_discard), p);
     for (int64_t pos = n_keep; pos < n_keep + moved; ++pos) {
       void* raw = cache_.k_row_mut(l, pos);
       if (cache_.type() == CacheType::F32) std::copy_n(static_cast<float*>(raw), row.size(), row.data());

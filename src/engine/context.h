@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "engine/kv_cache.h"
+#include "engine/rope.h"
 #include "model/model.h"
 #include "util/error.h"
 #include "util/thread_pool.h"
@@ -45,7 +46,9 @@ class Context {
   // Forgets everything after the first n positions (their cache entries are reused).
   void truncate(int64_t n) { n_past_ = std::clamp<int64_t>(n, 0, n_past_); }
   // Context shift: forgets n_discard positions after the first n_keep and moves
-  // the rest down, re-rotating their keys, as llama.cpp's context shift does.
+  // the rest down, re-rotating their keys with the layer's RoPE parameters, as
+  // llama.cpp's K-shift does (attention factor included: it multiplies the
+  // shifted keys once more, as there).
   void shift(int64_t n_keep, int64_t n_discard);
 
  private:
@@ -53,10 +56,7 @@ class Context {
   void forward(const int32_t* tokens, int64_t n_tokens, bool all_logits, float* logits_out);
   // window > 0: only the last `window` positions are visible (sliding-window layers).
   void attention(int64_t layer, int64_t n_tokens, int64_t pos0, int64_t window, float scale);
-  struct RopeParams {
-    float base = 10000.0f, scale = 1.0f, mscale = 1.0f;
-    const float* factors = nullptr;
-  };
+  // The RoPE parameters of global or sliding-window layers (llama.cpp's get_rope_freq_base/scale/factors).
   RopeParams rope_params(bool sliding_window_layer) const;
   int64_t scratch_stride() const;  // floats of attention scratch per thread
 

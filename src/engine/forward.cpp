@@ -7,6 +7,7 @@
 #include "engine/context.h"
 #include "engine/matmul.h"
 #include "engine/ops.h"
+#include "engine/rope_layers.h"
 #include "kernels/attention.h"
 #include "kernels/quant.h"
 
@@ -18,17 +19,7 @@ const float* f32(const model::Weight& w) { return w.present() ? reinterpret_cast
 
 }  // namespace
 
-Context::RopeParams Context::rope_params(bool swa) const {
-  const auto& hp = model_.hp;
-  RopeParams p;
-  p.base = swa ? hp.rope_freq_base_swa : hp.rope_freq_base;
-  p.scale = !swa && hp.rope_scaling == model::RopeScaling::Linear ? 1.0f / hp.rope_scale_factor : 1.0f;
-  p.mscale = hp.rope_attn_factor;
-  if (model_.rope_freqs.present()) p.factors = f32(model_.rope_freqs);
-  else if (model_.rope_long.present() || model_.rope_short.present())
-    p.factors = f32(cache_.n_ctx() > hp.rope_orig_ctx && model_.rope_long.present() ? model_.rope_long : model_.rope_short);
-  return p;
-}
+RopeParams Context::rope_params(bool swa) const { return layer_rope_params(model_, cache_.n_ctx(), swa); }
 
 void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* logits_out) {
   const model::Model& m = model_;
@@ -80,8 +71,7 @@ void Context::forward(const int32_t* tokens, int64_t n, bool all_logits, float* 
     for (int set = 0; set < n_sets; ++set) {
       const RopeParams& p = *param_sets[set];
       for (int64_t t = 0; t < n; ++t)
-        rope_cache(rope_.data() + (set * n + t) * hp.n_rot, hp.n_rot, static_cast<float>(pos0 + t), p.base, p.scale,
-                   p.factors, p.mscale);
+        rope_cache(rope_.data() + (set * n + t) * hp.n_rot, hp.n_rot, static_cast<float>(pos0 + t), p);
     }
   const float q_scale = hp.query_pre_attn_scalar > 0 ? 1.0f / std::sqrt(hp.query_pre_attn_scalar)
                                                       : 1.0f / std::sqrt(static_cast<float>(hd));

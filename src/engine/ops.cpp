@@ -36,39 +36,6 @@ void layer_norm(const float* x, const float* w, const float* b, float* y, int64_
     for (int64_t i = 0; i < n; ++i) y[i] += b[i];
 }
 
-void rope_cache(float* cache, int64_t n_rot, float pos, float freq_base, float freq_scale, const float* freq_factors,
-                float mscale) {
-  const float theta_scale = std::pow(freq_base, -2.0f / static_cast<float>(n_rot));
-  float theta = pos;
-  for (int64_t i = 0; i < n_rot; i += 2) {
-    const float ff = freq_factors ? freq_factors[i / 2] : 1.0f;
-    const float t = freq_scale * (theta / ff);
-    cache[i] = std::cos(t) * mscale;
-    cache[i + 1] = std::sin(t) * mscale;
-    theta *= theta_scale;
-  }
-}
-
-void rope_apply_normal(float* x, const float* cache, int64_t n_rot) {
-  for (int64_t i = 0; i < n_rot; i += 2) {
-    const float c = cache[i], s = cache[i + 1];
-    const float x0 = x[i], x1 = x[i + 1];
-    // GCC contracts ggml's x0*c - x1*s into one fused multiply-add.
-    x[i] = std::fma(x0, c, -(x1 * s));
-    x[i + 1] = std::fma(x0, s, x1 * c);
-  }
-}
-
-void rope_apply_neox(float* x, const float* cache, int64_t n_rot) {
-  const int64_t half = n_rot / 2;
-  for (int64_t i = 0; i < n_rot; i += 2) {
-    const float c = cache[i], s = cache[i + 1];
-    const float x0 = x[i / 2], x1 = x[i / 2 + half];
-    x[i / 2] = x0 * c - x1 * s;
-    x[i / 2 + half] = x0 * s + x1 * c;
-  }
-}
-
 void softmax(float* x, int64_t n) {
   float max = -INFINITY;
   for (int64_t i = 0; i < n; ++i) max = std::fmax(max, x[i]);

@@ -32,6 +32,71 @@ const Json* first_number(const Json& cfg, std::initializer_list<const char*> nam
   return nullptr;
 }
 
+// YaRN settings transformers reads that llama.cpp (and so heft) computes itself
+// for these families: accepted when they say what is computed anyway (and
+// written as llama.cpp's converter writes them), refused otherwise, since a
+// folder runs as transformers would run it.
+util::Result<void> check_yarn_settings(const Json& rs, const std::string& a, Metadata& md, const std::string& source) {
+  auto refuse = [&](const std::string& what) {
+    return util::fail("config.json: rope_scaling " + what + "; heft computes YaRN as llama.cpp does for this family "
+                      "(beta_fast 32, beta_slow 1, attention factor 0.1 ln(factor) + 1) and cannot apply it",
+                      source);
+  };
+  auto number = [&](const char* name) -> std::optional<double> {
+    const Json* v = rs.find(name);
+    return v && v->is_number() ? std::optional(v->as_double()) : std::nullopt;
+  };
+  const double factor = number("factor").value_or(1.0);
+  if (auto v = number("beta_fast")) {
+    if (*v != 32.0) return refuse("beta_fast is " + Json(*v).dump());
+    md.set(a + "rope.scaling.yarn_beta_fast", MetaValue::f32(static_cast<float>(*v)));
+  }
+  if (auto v = number("beta_slow")) {
+    if (*v != 1.0) return refuse("beta_slow is " + Json(*v).dump());
+    md.set(a + "rope.scaling.yarn_beta_slow", MetaValue::f32(static_cast<float>(*v)));
+  }
+  if (auto v = number("extrapolation_factor")) {
+    if (*v != 1.0) return refuse("extrapolation_factor is " + Json(*v).dump());
+    md.set(a + "rope.scaling.yarn_ext_factor", MetaValue::f32(static_cast<float>(*v)));
+  }
+  if (const Json* t = rs.find("truncate"); t && t->is_bool() && !t->as_bool()) return refuse("truncate is false");
+  // transformers' attention factor: given, or from mscale / mscale_all_dim, or 0.1 ln(factor) + 1.
+  auto get_mscale = [&](double m) { return factor <= 1.0 ? 1.0 : 0.1 * m * std::log(factor) + 1.0; };
+  std::optional<double> attention = number("attention_factor");
+  if (!attention) attention = number("attn_factor");
+  const double mscale = number("mscale").value_or(0.0), mscale_all_dim = number("mscale_all_dim").value_or(0.0);
+  double expected = get_mscale(1.0), actual = attention ? *attention : expected;
+  if (!attention && mscale != 0.0 && mscale_all_dim != 0.0) actual = get_mscale(mscale) / get_mscale(mscale_all_dim);
+  if (std::fabs(actual - expected) > 1e-6 * expected)
+    return refuse("asks for attention factor " + Json(actual).dump() + " (" + Json(expected).dump() + " computed)");
+  if (attention) md.set(a + "rope.scaling.yarn_attn_factor", MetaValue::f32(static_cast<float>(*attention)));
+  return {};
+}
+
+util::Result<void> translate_rope_scaling(const Json& rs, const std::string& a, Metadata& md, const std::string& source) {
+  std::string type = rs.get_string("rope_type", rs.get_string("type"));
+  if (type.empty() || type == "default") return {};
+  // Llama 3 scaling becomes a rope_freqs tensor, LongRoPE factor tensors (model/hf_names.cpp), as llama.cpp writes them.
+  if (type == "llama3") return {};
+  if (type == "longrope" || type == "su") {
+    // transformers takes LongRoPE's factor only for its attention factor (hf_names.cpp); as a
+    // GGUF rope.scaling.factor it would also scale every angle.
+    md.set(a + "rope.scaling.type", MetaValue::string("longrope"));
+    return {};
+  }
+  if (type != "linear" && type != "yarn")
+    return util::fail("config.json: rope_scaling type '" + type +
+                          "' is not supported (heft runs default, linear, yarn, llama3 and longrope)",
+                      source);
+  md.set(a + "rope.scaling.type", MetaValue::string(type));
+  if (const Json* f = rs.find("factor"); f && f->is_number())
+    md.set(a + "rope.scaling.factor", MetaValue::f32(static_cast<float>(f->as_double())));
+  if (type == "linear") return {};
+  if (const Json* o = rs.find("original_max_position_embeddings"); o && o->is_number())
+    md.set(a + "rope.scaling.original_context_length", MetaValue::u32(static_cast<uint32_t>(o->as_int())));
+  return check_yarn_settings(rs, a, md, source);
+}
+
 }  // namespace
 
 std::optional<std::string> gguf_arch_for(const std::string& hf) {
@@ -91,17 +156,7 @@ util::Result<void> translate_hf_config(const Json& config_in, Metadata& md, cons
     md.set(a + "rope.dimension_count", MetaValue::u32(static_cast<uint32_t>(std::llround(*head_dim * partial))));
   }
 
-  if (const Json* rs = cfg.find("rope_scaling"); rs && rs->is_object()) {
-    std::string type = rs->get_string("rope_type", rs->get_string("type"));
-    // Llama 3 scaling becomes a rope_freqs tensor (model/hf_names.cpp), as llama.cpp writes it.
-    if (type == "linear" || type == "yarn" || type == "longrope" || type == "su") {
-      md.set(a + "rope.scaling.type", MetaValue::string(type == "su" ? "longrope" : type));
-      if (const Json* f = rs->find("factor"); f && f->is_number())
-        md.set(a + "rope.scaling.factor", MetaValue::f32(static_cast<float>(f->as_double())));
-      if (const Json* o = rs->find("original_max_position_embeddings"); o && o->is_number())
-        md.set(a + "rope.scaling.original_context_length", MetaValue::u32(static_cast<uint32_t>(o->as_int())));
-    }
-  }
+  if (const Json* rs = cfg.find("rope_scaling"); rs && rs->is_object()) HEFT_TRY(translate_rope_scaling(*rs, a, md, source));
   // Gemma 2/3: soft-capping, sliding windows, attention scaling, local RoPE base.
   set_f32(a + "attn_logit_softcapping", {"attn_logit_softcapping"});
   set_f32(a + "final_logit_softcapping", {"final_logit_softcapping"});

@@ -29,6 +29,10 @@ struct ArchSpec {
   bool scale_embeddings = false;       // embeddings times sqrt(n_embd) (Gemma)
   bool scale_q = false;                // Q times 1/sqrt(head_dim) before attention; scores unscaled (Gemma, Phi-3)
   uint32_t default_swa_period = 0;     // sliding-window layers: every layer but each period-th (Gemma 2: 2, Gemma 3: 6)
+  bool swa_rope_scaled = false;        // sliding-window layers take the RoPE frequency scale too (llama.cpp: Gemma 2)
+  uint32_t default_swa_window = 0;     // the window when attention.sliding_window is absent (llama.cpp: Gemma 2, 4096)
+  float swa_rope_base = 0.0f;          // sliding-window layers' RoPE base when rope.freq_base_swa is absent;
+                                       // 0: the global base (llama.cpp: Gemma 3, 10000)
   bool tied_output_default = false;    // no output.weight means tied
 };
 

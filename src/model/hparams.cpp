@@ -2,16 +2,37 @@
 
 namespace heft::model {
 
-std::string_view rope_scaling_name(RopeScaling s) {
-  switch (s) {
-    case RopeScaling::None: return "none";
-    case RopeScaling::Linear: return "linear";
-    case RopeScaling::Yarn: return "yarn";
-    case RopeScaling::Llama3: return "llama3";
-    case RopeScaling::LongRope: return "longrope";
-  }
-  return "?";
+namespace {
+
+// The RoPE scaling keys as llama-model.cpp reads them. Returns the stored
+// factor: rope.scaling.factor, else rope.scale_linear, else 0 (no scaling).
+util::Result<float> read_rope_scaling(Hparams& h, const formats::Metadata& md) {
+  const std::string p = h.arch + ".rope.";
+  auto type = md.get_string(p + "scaling.type");
+  std::optional<double> factor = md.get_float(p + "scaling.factor");
+  if (!md.find(p + "scaling.factor")) factor = md.get_float(p + "scale_linear");
+  const float stored = factor ? static_cast<float>(*factor) : 0.0f;
+  if (!type) h.rope_scaling = stored != 0.0f ? RopeScaling::Linear : RopeScaling::None;  // llama.cpp's default: linear
+  else if (*type == "none") h.rope_scaling = RopeScaling::None;
+  else if (*type == "linear") h.rope_scaling = RopeScaling::Linear;
+  else if (*type == "yarn") h.rope_scaling = RopeScaling::Yarn;
+  else if (*type == "longrope") h.rope_scaling = RopeScaling::LongRope;
+  else  // llama.cpp refuses these too (an assertion); Llama 3 scaling travels as a rope_freqs tensor
+    return util::fail(p + "scaling.type '" + *type + "' is not one llama.cpp knows (none, linear, yarn, longrope)");
+  h.rope_scale_factor = stored == 0.0f ? 1.0f : stored;
+  // A stored 0 means "not given" for the original context as well.
+  auto orig = md.get_int(p + "scaling.original_context_length");
+  h.rope_orig_ctx = orig && *orig > 0 && *orig <= 0xffffffffLL ? static_cast<uint32_t>(*orig) : h.n_ctx_train;
+  // llama.cpp reads these only for Grok (and beta_fast/slow and log_multiplier for Mistral 3),
+  // families heft does not run; its converter writes them for any model whose config has them.
+  if (h.arch != "grok" && h.arch != "mistral3")
+    for (const char* k : {"scaling.yarn_ext_factor", "scaling.yarn_attn_factor", "scaling.yarn_beta_fast",
+                          "scaling.yarn_beta_slow", "scaling.yarn_log_multiplier"})
+      if (md.contains(p + k)) h.ignored_keys.push_back(p + k);
+  return stored;
 }
+
+}  // namespace
 
 util::Result<Hparams> read_hparams(const formats::Metadata& md, uint32_t vocab_fallback) {
   Hparams h;
@@ -54,18 +75,9 @@ util::Result<Hparams> read_hparams(const formats::Metadata& md, uint32_t vocab_f
     h.norm_eps = static_cast<float>(*eps2);
     h.norm_is_rms = false;
   }
-  auto scaling = md.get_string(key("rope.scaling.type"));
-  if (scaling == "linear") h.rope_scaling = RopeScaling::Linear;
-  else if (scaling == "yarn") h.rope_scaling = RopeScaling::Yarn;
-  else if (scaling == "llama3") h.rope_scaling = RopeScaling::Llama3;
-  else if (scaling == "longrope") h.rope_scaling = RopeScaling::LongRope;
-  h.rope_scale_factor = f32("rope.scaling.factor", 1.0f);
-  if (auto lin = md.get_float(key("rope.scale_linear")); lin && h.rope_scaling == RopeScaling::None) {
-    h.rope_scaling = RopeScaling::Linear;
-    h.rope_scale_factor = static_cast<float>(*lin);
-  }
-  h.rope_orig_ctx = u32("rope.scaling.original_context_length", h.n_ctx_train);
+  const float stored_factor = HEFT_TRY(read_rope_scaling(h, md));
   h.rope_attn_factor = f32("rope.scaling.attn_factor", 1.0f);
+  h.rope = resolve_rope_scaling(h.rope_scaling, stored_factor, h.rope_attn_factor, h.rope_orig_ctx);
   h.rope_freq_base_swa = f32("rope.freq_base_swa", h.rope_freq_base);
   h.attn_softcap = f32("attn_logit_softcapping", 0.0f);
   h.final_softcap = f32("final_logit_softcapping", 0.0f);
@@ -74,19 +86,43 @@ util::Result<Hparams> read_hparams(const formats::Metadata& md, uint32_t vocab_f
   return h;
 }
 
-void set_swa_layers(Hparams& h, const formats::Metadata& md, uint32_t default_period) {
+util::Result<void> apply_family(Hparams& h, const formats::Metadata& md, const ArchSpec& spec) {
+  // llama.cpp requires the family's own epsilon key and never reads the other kind.
+  const std::string rms_key = h.arch + ".attention.layer_norm_rms_epsilon", ln_key = h.arch + ".attention.layer_norm_epsilon";
+  const bool rms = spec.norm == NormKind::Rms;
+  const std::string& own = rms ? rms_key : ln_key;
+  if (auto eps = md.get_float(own)) {
+    h.norm_eps = static_cast<float>(*eps);
+    h.norm_is_rms = rms;
+  } else if (md.contains(rms ? ln_key : rms_key)) {
+    return util::fail(h.arch + " normalizes with " + (rms ? "RMSNorm" : "LayerNorm") + " but the file gives only " +
+                      (rms ? ln_key : rms_key) + " (llama.cpp requires " + own + ")");
+  }
+
   h.swa_layers.assign(h.n_layer, false);
-  if (h.n_swa == 0) return;
-  uint32_t period = default_period;
-  if (const formats::MetaValue* v = md.find(h.arch + ".attention.sliding_window_pattern")) {
+  const std::string window_key = h.arch + ".attention.sliding_window", pattern_key = window_key + "_pattern";
+  if (spec.default_swa_period == 0) {
+    // A family without sliding-window layers: llama.cpp does not read these keys for it
+    // (Phi-3 reads the window and turns it off), so neither does heft.
+    for (const std::string& k : {window_key, pattern_key})
+      if (md.contains(k)) h.ignored_keys.push_back(k);
+    h.n_swa = 0;
+    return {};
+  }
+  if (spec.default_swa_window && !md.contains(window_key)) h.n_swa = spec.default_swa_window;
+  if (spec.swa_rope_base > 0.0f && !md.contains(h.arch + ".rope.freq_base_swa")) h.rope_freq_base_swa = spec.swa_rope_base;
+  if (h.n_swa == 0) return {};
+  uint32_t period = spec.default_swa_period;
+  if (const formats::MetaValue* v = md.find(pattern_key)) {
     if (v->is_array()) {
       for (uint32_t l = 0; l < h.n_layer && l < v->count; ++l) h.swa_layers[l] = v->int_at(l) != 0;
-      return;
+      return {};
     }
     if (auto p = v->as_int(); p && *p >= 0) period = static_cast<uint32_t>(*p);
   }
-  if (period == 0) return;
+  if (period == 0) return {};
   for (uint32_t l = 0; l < h.n_layer; ++l) h.swa_layers[l] = l % period < period - 1;
+  return {};
 }
 
 }  // namespace heft::model

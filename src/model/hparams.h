@@ -8,12 +8,11 @@
 #include <vector>
 
 #include "formats/metadata.h"
+#include "model/arch_spec.h"
+#include "model/rope_scaling.h"
 #include "util/error.h"
 
 namespace heft::model {
-
-enum class RopeScaling { None, Linear, Yarn, Llama3, LongRope };
-std::string_view rope_scaling_name(RopeScaling s);
 
 struct Hparams {
   std::string arch;            // general.architecture
@@ -28,9 +27,11 @@ struct Hparams {
   uint32_t n_ctx_train = 0;
   uint32_t n_rot = 0;          // rope.dimension_count
   float rope_freq_base = 10000.0f;
+  // rope.scaling.type; absent, llama.cpp takes linear, so a lone rope.scaling.factor scales.
   RopeScaling rope_scaling = RopeScaling::None;
-  float rope_scale_factor = 1.0f;        // rope.scaling.factor
-  uint32_t rope_orig_ctx = 0;            // rope.scaling.original_context_length
+  float rope_scale_factor = 1.0f;        // rope.scaling.factor (or the older rope.scale_linear)
+  uint32_t rope_orig_ctx = 0;            // rope.scaling.original_context_length, else context_length
+  RopeScalingParams rope;                // what RoPE computes with (model/rope_scaling.h)
   float norm_eps = 1e-5f;                // rms or layer norm epsilon
   bool norm_is_rms = true;
 
@@ -43,6 +44,11 @@ struct Hparams {
   uint32_t n_swa = 0;                    // sliding-window size
   std::vector<bool> swa_layers;          // per layer: uses the sliding window
 
+  // Keys present in the file that llama.cpp does not read for this architecture,
+  // and heft therefore ignores too (e.g. rope.scaling.yarn_beta_fast outside Grok);
+  // `heft inspect` lists them.
+  std::vector<std::string> ignored_keys;
+
   bool is_swa(uint32_t layer) const { return n_swa > 0 && layer < swa_layers.size() && swa_layers[layer]; }
 };
 
@@ -50,9 +56,12 @@ struct Hparams {
 // essentials (block_count, embedding_length, head_count) are an error.
 util::Result<Hparams> read_hparams(const formats::Metadata& md, uint32_t vocab_fallback = 0);
 
-// Sliding-window layers from `{arch}.attention.sliding_window_pattern` (a period,
-// or one bool per layer) or the family's default period: with period p, every
-// layer except each p-th is a sliding-window layer.
-void set_swa_layers(Hparams& h, const formats::Metadata& md, uint32_t default_period);
+// What depends on the family (its ArchSpec), read as llama.cpp reads it: the
+// norm epsilon from the family's own key (a file with only the other kind is
+// refused), and the sliding-window layers from `{arch}.attention.sliding_window_pattern`
+// (a period, or one bool per layer) or the family's default period (with period p,
+// every layer except each p-th slides); a family without sliding-window layers
+// ignores the window keys and lists them in ignored_keys.
+util::Result<void> apply_family(Hparams& h, const formats::Metadata& md, const ArchSpec& spec);
 
 }  // namespace heft::model

@@ -62,7 +62,7 @@ util::Result<std::unique_ptr<Model>> load_model(formats::ModelFile&& source) {
   m->spec = find_arch(m->hp.arch);
   if (!m->spec) return util::fail("architecture '" + m->hp.arch + "' is not supported for generation yet", file.path);
   const ArchSpec& spec = *m->spec;
-  set_swa_layers(m->hp, file.metadata, spec.default_swa_period);
+  if (auto r = apply_family(m->hp, file.metadata, spec); !r) return util::fail(r.error().message, file.path);
   const Hparams& hp = m->hp;
   if (hp.n_head_kv == 0 || hp.n_head % hp.n_head_kv != 0)
     return util::fail("head_count must be a multiple of head_count_kv", file.path);

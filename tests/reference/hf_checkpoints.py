@@ -379,6 +379,12 @@ VARIANTS = {
                      "vocab_size 2112 > the tokenizer's 2048 tokens"),
     "gpt2-noprefix": ("gpt2", cfg_gpt2, _gpt2_noprefix, "F32", 1, True,
                       "names without transformer., attn.bias buffers (as openai-community/gpt2)"),
+    # As Qwen2.5's long-context instructions: YaRN over the trained context; max_position_embeddings =
+    # factor x original, so transformers' versions that take the factor from their ratio agree.
+    "qwen2-yarn": ("qwen2-yarn", _with(cfg_qwen2, max_position_embeddings=2048, rope_theta=10000.0,
+                                       rope_scaling={"factor": 4.0, "original_max_position_embeddings": 512,
+                                                     "rope_type": "yarn"}),
+                   _qwen2, "F32", 1, True, "YaRN x4 over 512 (ramp over pairs 1-8 of 16), NeoX"),
     # Conventions llama.cpp cannot express, so checked against the NumPy reference only.
     "phi3-partial": ("phi3-partial", cfg_phi3_partial, _phi3, "F32", 1, True,
                      "partial_rotary_factor 0.5, 128k LongRoPE short factors, tied"),

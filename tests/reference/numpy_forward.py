@@ -24,7 +24,10 @@ Conventions (see docs/architectures.md, "References"):
     theta^(-2i/rotary_dim); scaling "linear" (inv_freq / factor), "llama3"
     (three wavelength bands), "longrope"/"su" (inv_freq / ext_factor, long
     factors when the sequence is longer than original_max_position_embeddings,
-    cos/sin times sqrt(1 + ln(max/orig) / ln(orig))).
+    cos/sin times sqrt(1 + ln(max/orig) / ln(orig))), "yarn" (the YaRN paper's
+    ramp between inv_freq and inv_freq / factor over the dimensions that turn
+    beta_fast (32) to beta_slow (1) times over the original context, cos/sin
+    times 0.1 ln(factor) + 1 unless attention_factor is given).
   - Attention: softmax(q k^T * scale [soft-capped] + causal/window mask) v;
     scale = head_dim^-0.5, Gemma 2/3: query_pre_attn_scalar^-0.5. Window w:
     key j is visible from query i when i - w < j <= i.
@@ -170,6 +173,19 @@ def rope_inv_freq(theta, rotary_dim, scaling, cfg, seq_len):
         smoothed = (1 - smooth) * out / factor + smooth * out
         medium = ~(wl < hi_wl) & ~(wl > lo_wl)
         return np.where(medium, smoothed, out), 1.0
+    if kind == "yarn":
+        factor = scaling["factor"]
+        orig = scaling.get("original_max_position_embeddings") or cfg["max_position_embeddings"]
+
+        def corr_dim(rotations):  # the dimension whose frequency turns `rotations` times over orig positions
+            return rotary_dim * math.log(orig / (rotations * 2 * math.pi)) / (2 * math.log(theta))
+        low = max(math.floor(corr_dim(scaling.get("beta_fast") or 32)), 0)
+        high = min(math.ceil(corr_dim(scaling.get("beta_slow") or 1)), rotary_dim - 1)
+        ramp = np.clip((np.arange(rotary_dim // 2, dtype=np.float64) - low) / max(high - low, 0.001), 0.0, 1.0)
+        attn = scaling.get("attention_factor")
+        if attn is None:
+            attn = 0.1 * math.log(factor) + 1.0 if factor > 1 else 1.0
+        return inv * (1.0 - ramp) + inv / factor * ramp, attn  # ramp 1: interpolated
     if kind in ("longrope", "su"):
         max_pos = cfg["max_position_embeddings"]
         orig = cfg.get("original_max_position_embeddings") or scaling.get("original_max_position_embeddings")

@@ -173,6 +173,9 @@ def convert(folder, vocab_gguf):
         kind = rs.get("rope_type", rs.get("type"))
         if kind == "linear":
             kv += [(a + "rope.scaling.type", STR, "linear"), (a + "rope.scaling.factor", F32, rs["factor"])]
+        if kind == "yarn":  # as convert_hf_to_gguf.py writes it
+            kv += [(a + "rope.scaling.type", STR, "yarn"), (a + "rope.scaling.factor", F32, rs["factor"]),
+                   (a + "rope.scaling.original_context_length", U32, rs["original_max_position_embeddings"])]
         tensors.append(("token_embd.weight", w.embed))
         if kind == "llama3":
             inv = 1.0 / c["rope_theta"] ** (np.arange(0, s.rotary_dim, 2) / s.rotary_dim)
