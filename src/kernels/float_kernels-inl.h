@@ -32,21 +32,50 @@ static inline float blocked64(int64_t np, const LoadX& x, const LoadY& y) {
 // add nothing): every output lane d keeps the reference's accumulators, one per
 // position modulo `slots` (64: vec_dot's 4 x 16 lanes, 16: tinyBLAS's), as a
 // row of hd_v floats, then reduces them in the reference's order.
+// One slot's accumulators for lanes d0 .. d0 + 16 kN - 1 kept in registers over
+// the slot's positions (j = slot, slot + slots, ...: the reference's order for
+// each of them), then stored once: no load and store of the accumulators per
+// position.
+template <bool kF16, int kN>
+static void value_slot(const AttentionArgs& a, const float* p, int64_t slot, int slots, int64_t d0, float* acc_row) {
+  V16 acc[kN];
+  #pragma GCC unroll 8
+  for (int c = 0; c < kN; ++c) acc[c] = V16::zero();
+  int64_t j = a.first + ((slot - a.first % slots) + slots) % slots;
+  for (; j < a.n_kv; j += slots) {
+    const uint8_t* row = a.v + static_cast<size_t>(j) * a.v_stride;
+    const V16 pj = V16::set1(p[j]);
+    #pragma GCC unroll 8
+    for (int c = 0; c < kN; ++c) {
+      const int64_t d = d0 + 16 * c;
+      const V16 v = kF16 ? V16::load_f16(reinterpret_cast<const uint16_t*>(row) + d) : V16::load(reinterpret_cast<const float*>(row) + d);
+      acc[c] = fma(v, pj, acc[c]);
+    }
+  }
+  #pragma GCC unroll 8
+  for (int c = 0; c < kN; ++c) acc[c].store(acc_row + d0 + 16 * c);
+}
+
 template <bool kF16>
 static void value_product(const AttentionArgs& a, const float* p, float* out, float* acc) {
   const int slots = a.batch ? 16 : 64;
   const int64_t hv = a.hd_v, hv16 = hv / 16 * 16;
-  std::fill(acc, acc + slots * hv, 0.0f);
-  for (int64_t j = a.first; j < a.n_kv; ++j) {
+  for (int64_t slot = 0; slot < slots; ++slot) {
+    float* row = acc + slot * hv;
+    int64_t d0 = 0;
+    for (; d0 + 64 <= hv16; d0 += 64) value_slot<kF16, 4>(a, p, slot, slots, d0, row);
+    switch ((hv16 - d0) / 16) {
+      case 3: value_slot<kF16, 3>(a, p, slot, slots, d0, row); break;
+      case 2: value_slot<kF16, 2>(a, p, slot, slots, d0, row); break;
+      case 1: value_slot<kF16, 1>(a, p, slot, slots, d0, row); break;
+      default: break;
+    }
+    std::fill(row + hv16, row + hv, 0.0f);
+  }
+  for (int64_t j = a.first; j < a.n_kv; ++j) {  // lanes past the last whole 16, one by one
     float* s = acc + (j % slots) * hv;
     const uint8_t* row = a.v + static_cast<size_t>(j) * a.v_stride;
-    const V16 pj = V16::set1(p[j]);
-    int64_t d = 0;
-    for (; d < hv16; d += 16) {
-      const V16 v = kF16 ? V16::load_f16(reinterpret_cast<const uint16_t*>(row) + d) : V16::load(reinterpret_cast<const float*>(row) + d);
-      fma(v, pj, V16::load(s + d)).store(s + d);
-    }
-    for (; d < hv; ++d) {
+    for (int64_t d = hv16; d < hv; ++d) {
       float v;
       if constexpr (kF16) {
         uint16_t h;
@@ -91,9 +120,22 @@ void attention_head(const AttentionArgs& a, float* out, float* scratch) {
   auto k_row = [&](int64_t j) { return a.k + static_cast<size_t>(j) * a.k_stride; };
 
   if (a.f16) {
-    for (int64_t d = 0; d < hk; ++d) qf[d] = fp16_to_fp32(fp32_to_fp16(a.q[d]));
+    int64_t d = 0;
+    for (; d + 16 <= hk; d += 16) V16::load(a.q + d).round_f16().store(qf + d);
+    for (; d < hk; ++d) qf[d] = fp16_to_fp32(fp32_to_fp16(a.q[d]));
     const bool lanes16 = a.batch && hk % 16 == 0;
-    for (int64_t j = a.first; j < a.n_kv; ++j) {
+    int64_t j = a.first;
+    if (lanes16)  // eight positions at a time: their horizontal sums together
+      for (; j + 8 <= a.n_kv; j += 8) {
+        V16 s[8];
+        for (int p = 0; p < 8; ++p) {
+          const auto* k = reinterpret_cast<const uint16_t*>(k_row(j + p));
+          s[p] = V16::zero();
+          for (int64_t i = 0; i < hk; i += 16) s[p] = fma(V16::load_f16(k + i), V16::load(qf + i), s[p]);
+        }
+        reduce_add16_x8(s, scores + j);
+      }
+    for (; j < a.n_kv; ++j) {
       const auto* k = reinterpret_cast<const uint16_t*>(k_row(j));
       if (lanes16) {
         V16 s = V16::zero();
@@ -141,8 +183,11 @@ void attention_head(const AttentionArgs& a, float* out, float* scratch) {
   }
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t i = a.first; i < a.n_kv; ++i) scores[i] *= inv;
-  if (a.f16)
-    for (int64_t i = a.first; i < a.n_kv; ++i) scores[i] = fp16_to_fp32(fp32_to_fp16(scores[i]));
+  if (a.f16) {  // the probabilities as the F16 value product reads them (finite, so F16C rounds as fp32_to_fp16)
+    int64_t i = a.first;
+    for (; i + 16 <= a.n_kv; i += 16) V16::load(scores + i).round_f16().store(scores + i);
+    for (; i < a.n_kv; ++i) scores[i] = fp16_to_fp32(fp32_to_fp16(scores[i]));
+  }
 
   if (a.f16) value_product<true>(a, scores, out, acc);
   else value_product<false>(a, scores, out, acc);

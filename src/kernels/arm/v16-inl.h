@@ -28,6 +28,12 @@ struct V16 {
   void store(float* p) const {
     for (int k = 0; k < 4; ++k) vst1q_f32(p + 4 * k, q[k]);
   }
+  // Each lane rounded to half and back (round to nearest even: for finite values what fp32_to_fp16 gives).
+  V16 round_f16() const {
+    V16 r;
+    for (int k = 0; k < 4; ++k) r.q[k] = vcvt_f32_f16(vcvt_f16_f32(q[k]));
+    return r;
+  }
 };
 
 template <class Op>
@@ -63,6 +69,11 @@ static inline float reduce_add16(V16 a) {
   float lanes[16];
   a.store(lanes);
   return ggml_order::reduce_add16(lanes);
+}
+
+// out[p] = reduce_add16(s[p]) for eight vectors.
+static inline void reduce_add16_x8(const V16* s, float* out) {
+  for (int p = 0; p < 8; ++p) out[p] = reduce_add16(s[p]);
 }
 
 // 2^n as doubles for two exponents (|n| <= 192).

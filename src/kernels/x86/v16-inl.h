@@ -19,6 +19,9 @@ struct V16 {
   __m256 half_sum() const {  // t3[i] = a[i + 8] + a[i]
     return _mm256_add_ps(_mm512_extractf32x8_ps(v, 1), _mm512_castps512_ps256(v));
   }
+  // Each lane rounded to half and back (F16C, round to nearest even: for finite values
+  // what fp32_to_fp16 gives, and what ggml-cpu's x86 conversion does for every value).
+  V16 round_f16() const { return {_mm512_cvtph_ps(_mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT))}; }
 };
 static inline V16 fma(V16 a, V16 b, V16 c) { return {_mm512_fmadd_ps(a.v, b.v, c.v)}; }
 static inline V16 operator+(V16 a, V16 b) { return {_mm512_add_ps(a.v, b.v)}; }
@@ -47,6 +50,11 @@ struct V16 {
     _mm256_storeu_ps(p + 8, hi);
   }
   __m256 half_sum() const { return _mm256_add_ps(hi, lo); }
+  // Each lane rounded to half and back (F16C, round to nearest even: for finite values
+  // what fp32_to_fp16 gives, and what ggml-cpu's x86 conversion does for every value).
+  V16 round_f16() const {
+    return {_mm256_cvtph_ps(_mm256_cvtps_ph(lo, _MM_FROUND_TO_NEAREST_INT)), _mm256_cvtph_ps(_mm256_cvtps_ph(hi, _MM_FROUND_TO_NEAREST_INT))};
+  }
 };
 static inline V16 fma(V16 a, V16 b, V16 c) { return {_mm256_fmadd_ps(a.lo, b.lo, c.lo), _mm256_fmadd_ps(a.hi, b.hi, c.hi)}; }
 static inline V16 operator+(V16 a, V16 b) { return {_mm256_add_ps(a.lo, b.lo), _mm256_add_ps(a.hi, b.hi)}; }
@@ -63,6 +71,21 @@ static inline float reduce_add16(V16 a) {
   const __m128 t6 = _mm_add_ps(_mm256_extractf128_ps(t3, 1), _mm256_castps256_ps128(t3));
   const __m128 t8 = _mm_add_ps(t6, _mm_movehl_ps(t6, t6));  // t6[0] + t6[2], t6[1] + t6[3]
   return _mm_cvtss_f32(_mm_add_ss(t8, _mm_movehdup_ps(t8)));
+}
+
+// reduce_add16 of eight vectors, out[p] = reduce_add16(s[p]), the same additions
+// done eight at a time: the quarters of two vectors per 128-bit permute pair,
+// the pairs of four per shuffle pair, the last sums of all eight at once.
+static inline void reduce_add16_x8(const V16* s, float* out) {
+  __m256 w[4];
+  for (int k = 0; k < 4; ++k) {
+    const __m256 a = s[2 * k].half_sum(), b = s[2 * k + 1].half_sum();  // t3 of vectors 2k, 2k+1
+    w[k] = _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));  // [t6 of 2k | of 2k+1]
+  }
+  const __m256 z0 = _mm256_add_ps(_mm256_shuffle_ps(w[0], w[1], 0x44), _mm256_shuffle_ps(w[0], w[1], 0xee));  // t8 of 0 2 | 1 3
+  const __m256 z1 = _mm256_add_ps(_mm256_shuffle_ps(w[2], w[3], 0x44), _mm256_shuffle_ps(w[2], w[3], 0xee));  // t8 of 4 6 | 5 7
+  const __m256 r = _mm256_add_ps(_mm256_shuffle_ps(z0, z1, 0x88), _mm256_shuffle_ps(z0, z1, 0xdd));  // 0 2 4 6 | 1 3 5 7
+  _mm256_storeu_ps(out, _mm256_permutevar8x32_ps(r, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
 }
 
 // ggml_order::expf on 16 lanes.
