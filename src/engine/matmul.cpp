@@ -1,5 +1,7 @@
 #include "engine/matmul.h"
 
+#include <algorithm>
+
 #include "kernels/gemm.h"
 #include "kernels/quant.h"
 
@@ -30,6 +32,12 @@ void matmul(const model::Weight& w, const float* x, int64_t n_tokens, float* y, 
   a.y = y;
   a.ldy = w.rows;
   a.batch = n_tokens > 1;  // ggml sums a prompt batch in tinyBLAS's order and a single token in vec_dot's
+  // Chunks of rows an idle thread can take over from a stalled one's slice: 64 in decode (a
+  // thread's consecutive chunks are one memory stream, run_decode); in a batch about a quarter of a
+  // thread's share, 16 to 64 rows, so that small matrices (192 rows of keys over two threads) still
+  // split evenly when one thread falls behind.
+  const int64_t share = w.rows / (4 * static_cast<int64_t>(pool.size()));
+  const int64_t chunk = n_tokens == 1 ? 64 : std::clamp<int64_t>(share / 16 * 16, 16, 64);
   pool.parallel_for(
       w.rows,
       [&](int64_t r0, int64_t r1, unsigned) {
@@ -38,7 +46,7 @@ void matmul(const model::Weight& w, const float* x, int64_t n_tokens, float* y, 
         part.r1 = r1;
         g.run(part);
       },
-      16, 64);  // chunks of 64 rows: an idle thread can take over part of a stalled thread's slice
+      16, chunk);
 }
 
 void weight_row(const model::Weight& w, int64_t r, float* out) { kernels::dequantize_row(w.type, w.row(r), out, w.cols); }
