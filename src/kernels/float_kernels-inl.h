@@ -127,13 +127,14 @@ void attention_head(const AttentionArgs& a, float* out, float* scratch) {
     int64_t j = a.first;
     if (lanes16)  // eight positions at a time: their horizontal sums together
       for (; j + 8 <= a.n_kv; j += 8) {
-        V16 s[8];
+        Reduce8 r;
         for (int p = 0; p < 8; ++p) {
           const auto* k = reinterpret_cast<const uint16_t*>(k_row(j + p));
-          s[p] = V16::zero();
-          for (int64_t i = 0; i < hk; i += 16) s[p] = fma(V16::load_f16(k + i), V16::load(qf + i), s[p]);
+          V16 s = V16::zero();
+          for (int64_t i = 0; i < hk; i += 16) s = fma(V16::load_f16(k + i), V16::load(qf + i), s);
+          r.put(p, s);
         }
-        reduce_add16_x8(s, scores + j);
+        r.store(scores + j);
       }
     for (; j < a.n_kv; ++j) {
       const auto* k = reinterpret_cast<const uint16_t*>(k_row(j));

@@ -71,10 +71,14 @@ static inline float reduce_add16(V16 a) {
   return ggml_order::reduce_add16(lanes);
 }
 
-// out[p] = reduce_add16(s[p]) for eight vectors.
-static inline void reduce_add16_x8(const V16* s, float* out) {
-  for (int p = 0; p < 8; ++p) out[p] = reduce_add16(s[p]);
-}
+// out[p] = reduce_add16(s[p]) for eight vectors (x86 reduces them together).
+struct Reduce8 {
+  float r[8];
+  void put(int p, V16 s) { r[p] = reduce_add16(s); }
+  void store(float* out) const {
+    for (int p = 0; p < 8; ++p) out[p] = r[p];
+  }
+};
 
 // 2^n as doubles for two exponents (|n| <= 192).
 static inline float64x2_t pow2(int32x2_t n) {

@@ -74,19 +74,22 @@ static inline float reduce_add16(V16 a) {
 }
 
 // reduce_add16 of eight vectors, out[p] = reduce_add16(s[p]), the same additions
-// done eight at a time: the quarters of two vectors per 128-bit permute pair,
-// the pairs of four per shuffle pair, the last sums of all eight at once.
-static inline void reduce_add16_x8(const V16* s, float* out) {
-  __m256 w[4];
-  for (int k = 0; k < 4; ++k) {
-    const __m256 a = s[2 * k].half_sum(), b = s[2 * k + 1].half_sum();  // t3 of vectors 2k, 2k+1
-    w[k] = _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));  // [t6 of 2k | of 2k+1]
+// done eight at a time: each vector's halves added as it is put (8 lanes kept,
+// not 16), then the quarters of two vectors per 128-bit permute pair, the pairs
+// of four per shuffle pair, the last sums of all eight at once.
+struct Reduce8 {
+  __m256 t3[8];
+  void put(int p, V16 s) { t3[p] = s.half_sum(); }
+  void store(float* out) const {
+    __m256 w[4];
+    for (int k = 0; k < 4; ++k)  // [t6 of 2k | t6 of 2k+1]
+      w[k] = _mm256_add_ps(_mm256_permute2f128_ps(t3[2 * k], t3[2 * k + 1], 0x20), _mm256_permute2f128_ps(t3[2 * k], t3[2 * k + 1], 0x31));
+    const __m256 z0 = _mm256_add_ps(_mm256_shuffle_ps(w[0], w[1], 0x44), _mm256_shuffle_ps(w[0], w[1], 0xee));  // t8 of 0 2 | 1 3
+    const __m256 z1 = _mm256_add_ps(_mm256_shuffle_ps(w[2], w[3], 0x44), _mm256_shuffle_ps(w[2], w[3], 0xee));  // t8 of 4 6 | 5 7
+    const __m256 r = _mm256_add_ps(_mm256_shuffle_ps(z0, z1, 0x88), _mm256_shuffle_ps(z0, z1, 0xdd));  // 0 2 4 6 | 1 3 5 7
+    _mm256_storeu_ps(out, _mm256_permutevar8x32_ps(r, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
   }
-  const __m256 z0 = _mm256_add_ps(_mm256_shuffle_ps(w[0], w[1], 0x44), _mm256_shuffle_ps(w[0], w[1], 0xee));  // t8 of 0 2 | 1 3
-  const __m256 z1 = _mm256_add_ps(_mm256_shuffle_ps(w[2], w[3], 0x44), _mm256_shuffle_ps(w[2], w[3], 0xee));  // t8 of 4 6 | 5 7
-  const __m256 r = _mm256_add_ps(_mm256_shuffle_ps(z0, z1, 0x88), _mm256_shuffle_ps(z0, z1, 0xdd));  // 0 2 4 6 | 1 3 5 7
-  _mm256_storeu_ps(out, _mm256_permutevar8x32_ps(r, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
-}
+};
 
 // ggml_order::expf on 16 lanes.
 #if HEFT_AVX512
