@@ -123,6 +123,24 @@ static void run_each_token(const GemmArgs& a, Tile tile) {
     for (int64_t r = a.r0; r < a.r1; ++r) tile(a, r, t);
 }
 
+// Prompt batches from rows packed 8 at a time (Packed8 in gemm_legacy-inl.h,
+// Q4KPacked8 and Q2KPacked8 in gemm_kquants-inl.h): per chunk of 128 tokens,
+// whose activations stay in L2, each group of 8 rows is packed once by pack,
+// then tiles of 4 tokens (single tokens at the end) read it.
+template <class Packed, class Tile4, class Tile1>
+static void run_packed(const GemmArgs& a, Packed (*pack)(const GemmArgs&, int64_t, int64_t), Tile4 tile4, Tile1 tile1) {
+  constexpr int64_t kChunk = 128;
+  for (int64_t c0 = 0; c0 < a.n; c0 += kChunk) {
+    const int64_t c1 = std::min(a.n, c0 + kChunk);
+    for (int64_t r = a.r0; r < a.r1; r += 8) {
+      const Packed p = pack(a, r, a.r1);
+      int64_t t = c0;
+      for (; t + 4 <= c1; t += 4) tile4(a, p, r, a.r1, t);
+      for (; t < c1; ++t) tile1(a, p, r, a.r1, t);
+    }
+  }
+}
+
 // Prompt batches: rows in tiles of R (then singles), tokens in chunks that stay in L2, tiles of T.
 template <int R, int T, class Tile, class Tile1T, class TileR1, class Tile11>
 static void run_tiles(const GemmArgs& a, int64_t chunk, Tile tile, Tile1T tile_1t, TileR1 tile_r1, Tile11 tile_11) {

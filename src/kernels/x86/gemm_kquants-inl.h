@@ -699,19 +699,7 @@ static void q4k_tile_packed(const GemmArgs& a, const Q4KPacked8* pk, int64_t r, 
   for (int j = 0; j < T; ++j) store_rows8(a.y + (t + j) * a.ldy + r, _mm256_sub_ps(acc[j], acc_min[j]), live);
 }
 
-static void q4k_run_packed(const GemmArgs& a) {
-  constexpr int kT = 4;
-  constexpr int64_t kChunk = 128;  // tokens whose activations stay in L2 while the packed rows sit in L1
-  for (int64_t c0 = 0; c0 < a.n; c0 += kChunk) {
-    const int64_t c1 = std::min(a.n, c0 + kChunk);
-    for (int64_t r = a.r0; r < a.r1; r += 8) {
-      const Q4KPacked8* pk = pack_q4k_rows8(a, r, a.r1);
-      int64_t t = c0;
-      for (; t + kT <= c1; t += kT) q4k_tile_packed<kT>(a, pk, r, a.r1, t);
-      for (; t < c1; ++t) q4k_tile_packed<1>(a, pk, r, a.r1, t);
-    }
-  }
-}
+static void q4k_run_packed(const GemmArgs& a) { run_packed(a, pack_q4k_rows8, q4k_tile_packed<4>, q4k_tile_packed<1>); }
 
 template <bool kFifthBit>
 static void q45k_run(const GemmArgs& a) {
@@ -932,19 +920,7 @@ static void q2k_tile_packed(const GemmArgs& a, const Q2KPacked8* pk, int64_t r, 
   for (int j = 0; j < T; ++j) store_rows8(a.y + (t + j) * a.ldy + r, _mm256_sub_ps(acc[j], acc_min[j]), live);
 }
 
-static void q2k_run_packed(const GemmArgs& a) {
-  constexpr int kT = 4;
-  constexpr int64_t kChunk = 128;
-  for (int64_t c0 = 0; c0 < a.n; c0 += kChunk) {
-    const int64_t c1 = std::min(a.n, c0 + kChunk);
-    for (int64_t r = a.r0; r < a.r1; r += 8) {
-      const Q2KPacked8* pk = pack_q2k_rows8(a, r, a.r1);
-      int64_t t = c0;
-      for (; t + kT <= c1; t += kT) q2k_tile_packed<kT>(a, pk, r, a.r1, t);
-      for (; t < c1; ++t) q2k_tile_packed<1>(a, pk, r, a.r1, t);
-    }
-  }
-}
+static void q2k_run_packed(const GemmArgs& a) { run_packed(a, pack_q2k_rows8, q2k_tile_packed<4>, q2k_tile_packed<1>); }
 
 template <class F>
 static void q16_run(const GemmArgs& a) {

@@ -482,19 +482,7 @@ static void q4_0_tile_packed(const GemmArgs& a, const Packed8& p, int64_t r, int
   for (int j = 0; j < T; ++j) store_rows8(a.y + (t + j) * a.ldy + r, acc[j], live);
 }
 
-static void q4_0_run_packed(const GemmArgs& a) {
-  constexpr int kT = 4;
-  constexpr int64_t kChunk = 128;  // tokens whose activations stay in L2 while the packed rows sit in L1
-  for (int64_t c0 = 0; c0 < a.n; c0 += kChunk) {
-    const int64_t c1 = std::min(a.n, c0 + kChunk);
-    for (int64_t r = a.r0; r < a.r1; r += 8) {
-      const Packed8 p = pack_q4_0_rows8(a, r, a.r1);
-      int64_t t = c0;
-      for (; t + kT <= c1; t += kT) q4_0_tile_packed<kT>(a, p, r, a.r1, t);
-      for (; t < c1; ++t) q4_0_tile_packed<1>(a, p, r, a.r1, t);
-    }
-  }
-}
+static void q4_0_run_packed(const GemmArgs& a) { run_packed(a, pack_q4_0_rows8, q4_0_tile_packed<4>, q4_0_tile_packed<1>); }
 
 // Prompt tiles of 2 rows x 4 tokens for the 8-lane types without mins (Q8_0,
 // Q5_0) on AVX2/AVX-VNNI, in legacy_tile's order, with the eight block scale
