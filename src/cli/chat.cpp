@@ -7,12 +7,11 @@
 #include <cstdio>
 #include <iostream>
 
-#include "chat/template.h"
-#include "chat/template_source.h"
 #include "cli/command.h"
 #include "cli/model_options.h"
 #include "cli/sampling_options.h"
 #include "engine/generate.h"
+#include "session/chat_prompt.h"
 #include "util/atomic_file.h"
 #include "util/json.h"
 #include "util/mapped_file.h"
@@ -38,8 +37,8 @@ util::Json message(std::string role, std::string content) {
 class ChatSession {
  public:
   ChatSession(const ChatArgs& args, LoadedModel& loaded, engine::Context& ctx, engine::Sampler& sampler,
-              chat::Template tmpl, util::Json special)
-      : args_(args), loaded_(loaded), ctx_(ctx), sampler_(sampler), tmpl_(std::move(tmpl)), special_(std::move(special)) {
+              session::ChatPrompt prompt)
+      : args_(args), loaded_(loaded), ctx_(ctx), sampler_(sampler), prompt_(std::move(prompt)) {
     set_system(args.system);
   }
 
@@ -73,12 +72,9 @@ class ChatSession {
   // Adds the user's turn, generates and streams the reply, and keeps it.
   util::Result<void> turn(const std::string& user_text) {
     messages_.push_back(message("user", user_text));
-    std::string prompt = HEFT_TRY(tmpl_.render(messages_, util::Json(), true, special_));
+    const std::string prompt = HEFT_TRY(prompt_.render(messages_, util::Json(), true));
     const auto& tok = *loaded_.tokenizer;
-    // Templates that print the BOS themselves must not get a second one.
-    const std::string bos_text = tok.bos() >= 0 ? tok.token_text(tok.bos()) : std::string();
-    const bool has_bos = !bos_text.empty() && prompt.starts_with(bos_text);
-    std::vector<int32_t> ids = tok.encode(prompt, {.add_special = !has_bos, .parse_special = true});
+    std::vector<int32_t> ids = prompt_.encode(tok, prompt);
     // Reuse the cache for the part of the conversation already processed.
     size_t common = 0;
     while (common < ids.size() && common < history_.size() && ids[common] == history_[common]) ++common;
@@ -108,33 +104,27 @@ class ChatSession {
   LoadedModel& loaded_;
   engine::Context& ctx_;
   engine::Sampler& sampler_;
-  chat::Template tmpl_;
-  util::Json special_;
+  session::ChatPrompt prompt_;
   util::Json messages_ = util::Json::array();
   std::vector<int32_t> history_;  // tokens whose keys and values are in the cache
 };
 
 int run_chat(const ChatArgs& a) {
-  const std::string path = a.model.empty() ? default_model_path() : a.model;
-  auto setup = prepare_generation(path, a.ctx, a.sampling);
+  auto setup = prepare_generation(a.model, a.ctx, a.sampling);
   if (!setup) return report(setup.error());
-  // The model's templates and special-token texts (a model may have the latter only).
-  auto loaded_set = chat::load_templates(path);
-  const chat::TemplateSet set =
-      loaded_set ? *loaded_set : chat::templates_from_metadata(setup->loaded.model->file.metadata, path);
   std::string source;
   if (!a.template_file.empty()) {
     auto text = util::read_file(a.template_file);
     if (!text) return report(text.error());
     source = *text;
-  } else {
-    auto chosen = set.select(a.template_name, false);
-    if (!chosen) return report(util::Error("this model has no chat template; give one with --template FILE.jinja, or use heft run", path));
-    source = chosen->second;
   }
-  auto tmpl = chat::Template::parse(source, a.template_file.empty() ? "chat_template" : a.template_file);
-  if (!tmpl) return report(tmpl.error());
-  ChatSession session(a, setup->loaded, *setup->ctx, *setup->sampler, std::move(*tmpl), set.special_tokens);
+  auto prompt = session::ChatPrompt::create(session::load_model_templates(setup->loaded), a.template_name, source,
+                                            a.template_file);
+  if (!prompt && a.template_name.empty() && source.empty())
+    return report(util::Error(prompt.error().message + "; give one with --template FILE.jinja, or use heft run",
+                              prompt.error().file));
+  if (!prompt) return report(prompt.error());
+  ChatSession session(a, setup->loaded, *setup->ctx, *setup->sampler, std::move(*prompt));
 
   const bool tty = isatty(STDIN_FILENO) == 1;
   if (tty) std::fprintf(stderr, "heft chat: /reset, /system TEXT, /save FILE, /load FILE, /quit\n");

@@ -25,6 +25,7 @@ Action add_chat(CLI::App& app);        // chat.cpp
 Action add_perplexity(CLI::App& app);  // perplexity.cpp
 Action add_logits(CLI::App& app);      // logits.cpp
 Action add_bench(CLI::App& app);       // bench.cpp
+Action add_serve(CLI::App& app);       // serve.cpp
 
 // Prints "heft: FILE: at byte N: MESSAGE" on one line to stderr; returns 1.
 int report(const util::Error& e);

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   };
   add(add_run);
   add(add_chat);
+  add(add_serve);
   add(add_perplexity);
   add(add_logits);
   add(add_inspect);

@@ -1,6 +1,5 @@
 #pragma once
-// What run, chat, perplexity and logits share: opening a model (with its tokenizer), and
-// the context options (-c, -t, --cache-type, --batch-size).
+// What run, chat, perplexity and logits share: the context options (-c, -t, --cache-type, --batch-size).
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,23 +8,14 @@
 #include "engine/context.h"
 #include "engine/sampler.h"
 #include "model/model.h"
+#include "session/model_loader.h"
 #include "tokenizer/tokenizer.h"
 
 namespace heft::cli {
 
-struct LoadedModel {
-  std::unique_ptr<model::Model> model;
-  std::optional<tokenizer::Tokenizer> tokenizer;
-};
-
-// The weights of an opened model file; quantize: a file type name (Q8_0, Q4_K_M, ...) to
-// re-encode them to at load (llama-quantize's per-tensor choices); empty: as stored.
-util::Result<std::unique_ptr<model::Model>> load_weights(formats::ModelFile&& mf, const std::string& quantize,
-                                                         unsigned threads);
-
-// load_weights plus the model's tokenizer.
-util::Result<LoadedModel> load_model_and_tokenizer(const std::string& path, const std::string& quantize = {},
-                                                   unsigned threads = 0);
+using session::LoadedModel;
+using session::default_model_path;
+using session::load_weights;
 
 struct ContextOptions {
   int64_t n_ctx = 0;
@@ -49,8 +39,5 @@ struct GenerationSetup {
 };
 util::Result<GenerationSetup> prepare_generation(const std::string& model_path, const ContextOptions& ctx,
                                                  const SamplingOptions& sampling);
-
-// The model path default when none is given: the demo model in this repository.
-std::string default_model_path();
 
 }  // namespace heft::cli

@@ -22,7 +22,7 @@ struct PerplexityArgs {
 int run_perplexity(const PerplexityArgs& a) {
   auto text = util::read_file(a.file);
   if (!text) return report(text.error());
-  auto loaded = load_model_and_tokenizer(a.model.empty() ? default_model_path() : a.model, a.ctx.quantize, a.ctx.threads);
+  auto loaded = session::load_model(a.model, a.ctx.quantize, a.ctx.threads);
   if (!loaded) return report(loaded.error());
   const auto& tok = *loaded->tokenizer;
   auto cparams = a.ctx.params();

@@ -19,6 +19,7 @@ Action add_synth(CLI::App& app) {
   cmd->add_option("--type", opt->type, fmt::format("File type: {}", fmt::join(convert::file_type_names(), ", ")))
       ->capture_default_str();
   cmd->add_option("--vocab", opt->vocab_from, "Copy the tokenizer from this GGUF (default: a synthetic vocabulary)");
+  cmd->add_option("--chat-template", opt->chat_template, "Write this .jinja file as the model's chat template");
   cmd->add_option("--seed", opt->seed, "Random seed")->capture_default_str();
   cmd->add_option("--std", opt->stddev, "Standard deviation of the weights")->capture_default_str();
   cmd->add_option("--rope-scaling", opt->rope_scaling, "RoPE scaling metadata: none, linear or yarn (default: none written)");

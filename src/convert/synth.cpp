@@ -8,6 +8,7 @@
 #include "convert/tensor_stream.h"
 #include "formats/gguf_reader.h"
 #include "formats/gguf_writer.h"
+#include "util/mapped_file.h"
 #include "util/progress.h"
 #include "util/thread_pool.h"
 
@@ -137,6 +138,8 @@ util::Result<void> synthesize(const std::string& out_path, const SynthOptions& o
     synthetic_vocab(md, p.n_vocab);
   }
   md.set("llama.vocab_size", MetaValue::u32(p.n_vocab));
+  if (!opt.chat_template.empty())
+    md.set("tokenizer.chat_template", MetaValue::string(HEFT_TRY(util::read_file(opt.chat_template, 1 << 20))));
 
   // Tensors in the order llama.cpp's converter writes them.
   std::vector<TensorDesc> descs;

@@ -25,6 +25,7 @@ struct SynthOptions {
   std::string preset = "mini";
   std::string type = "F32";       // a file type: F32, F16, BF16, Q8_0, Q4_0, Q4_K_M, ...
   std::string vocab_from;         // a GGUF whose tokenizer.* metadata is copied; empty: a synthetic vocabulary
+  std::string chat_template;      // a .jinja file written as tokenizer.chat_template; empty: none added
   uint64_t seed = 42;
   float stddev = 0.02f;
   // RoPE scaling metadata (rope.scaling.*): "" or "none", "linear", "yarn" with a factor > 0;

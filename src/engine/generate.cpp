@@ -13,6 +13,7 @@ std::string_view stop_reason_name(StopReason r) {
     case StopReason::StopString: return "stop";
     case StopReason::MaxTokens: return "max_tokens";
     case StopReason::ContextFull: return "length";
+    case StopReason::Cancelled: return "cancelled";
   }
   return "?";
 }
@@ -62,6 +63,10 @@ util::Result<GenerateResult> generate(Context& ctx, Sampler& sampler, const toke
   if (prompt.empty() && ctx.n_past() == 0) return util::fail("the prompt is empty and the model adds no BOS token");
 
   for (int32_t t : prompt) sampler.accept(t);
+  if (params.cancelled && params.cancelled()) {
+    r.stop_reason = StopReason::Cancelled;
+    return r;
+  }
   auto t0 = clock::now();
   if (!prompt.empty()) HEFT_TRY(ctx.decode(prompt));
   r.timings.prompt_ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
@@ -82,6 +87,7 @@ util::Result<GenerateResult> generate(Context& ctx, Sampler& sampler, const toke
     const int32_t id = sampler.sample(ctx.last_logits());
     sampler.accept(id);
     r.tokens.push_back(id);
+    if (params.on_token) params.on_token(id, ctx.last_logits());
     if (!params.ignore_eog && tok.is_eog(id)) {
       r.stop_reason = StopReason::EndOfGeneration;
       break;
@@ -99,9 +105,13 @@ util::Result<GenerateResult> generate(Context& ctx, Sampler& sampler, const toke
       }
       ctx.shift(n_keep, (ctx.n_past() - n_keep) / 2);
     }
+    if (params.cancelled && params.cancelled()) {
+      r.stop_reason = StopReason::Cancelled;
+      break;
+    }
     HEFT_TRY(ctx.decode(std::span<const int32_t>(&id, 1)));
   }
-  if (!stopped) {
+  if (!stopped && r.stop_reason != StopReason::Cancelled) {
     emit(matcher.feed(decoder.finish(), stopped));
     if (stopped) r.stop_reason = StopReason::StopString;
     else emit(matcher.flush());

@@ -16,8 +16,8 @@
 
 namespace heft::engine {
 
-enum class StopReason { EndOfGeneration, StopString, MaxTokens, ContextFull };
-// "eog", "stop", "max_tokens", "length" (the context is full).
+enum class StopReason { EndOfGeneration, StopString, MaxTokens, ContextFull, Cancelled };
+// "eog", "stop", "max_tokens", "length" (the context is full), "cancelled".
 std::string_view stop_reason_name(StopReason r);
 
 struct GenerateParams {
@@ -26,6 +26,11 @@ struct GenerateParams {
   bool ignore_eog = false;
   bool context_shift = false;        // when full, drop half of what follows n_keep and go on
   int64_t n_keep = -1;               // tokens kept at the start on a shift; -1: the BOS only
+  // Called with each sampled id and the logits it was sampled from (n_vocab floats,
+  // before any sampler step), before its text is known.
+  std::function<void(int32_t id, const float* logits)> on_token;
+  // Polled before each forward pass; true stops the generation (StopReason::Cancelled).
+  std::function<bool()> cancelled;
 };
 
 struct Timings {

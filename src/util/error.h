@@ -37,9 +37,11 @@ inline std::unexpected<Error> fail(std::string message, std::string file = {},
 }
 
 namespace detail {
-template <class T>
-T unwrap(std::expected<T, Error>&& r) { return std::move(*r); }
-inline void unwrap(std::expected<void, Error>&&) {}
+// Any error type (util::Error, serve::ApiError...): HEFT_TRY passes the error on as it is.
+template <class T, class E>
+T unwrap(std::expected<T, E>&& r) { return std::move(*r); }
+template <class E>
+void unwrap(std::expected<void, E>&&) {}
 }  // namespace detail
 
 }  // namespace heft::util

@@ -1,0 +1,143 @@
+// `heft serve [MODEL]`: the OpenAI-compatible HTTP API (src/serve/). Listens
+// first, so /health answers 503 while the model loads; SIGTERM or SIGINT stops
+// accepting, lets running requests finish up to --shutdown-timeout, exits 0.
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "cli/command.h"
+#include "cli/model_options.h"
+#include "serve/api_error.h"
+#include "serve/api_server.h"
+#include "serve/http_server.h"
+#include "util/mapped_file.h"
+
+namespace heft::cli {
+
+namespace {
+
+struct ServeArgs {
+  std::string model, host = "127.0.0.1", api_key, api_key_file, alias;
+  uint16_t port = 8080;
+  size_t max_body = 8 << 20, max_queue = 64, max_connections = 256;
+  double shutdown_timeout = 30;
+  bool log_prompts = false;
+  ContextOptions ctx;
+};
+
+int serve(const ServeArgs& a) {
+  serve::ApiOptions api;
+  api.alias = a.alias;
+  api.log_prompts = a.log_prompts;
+  api.max_waiting = a.max_queue;
+  api.api_key = a.api_key;
+  if (!a.api_key_file.empty()) {
+    auto key = util::read_file(a.api_key_file, 64 << 10);
+    if (!key) return report(key.error());
+    api.api_key = *key;
+    while (!api.api_key.empty() && (api.api_key.back() == '\n' || api.api_key.back() == '\r')) api.api_key.pop_back();
+    if (api.api_key.empty()) return report(util::Error("the API key file is empty", a.api_key_file));
+  }
+  auto ctx_params = a.ctx.params();
+  if (!ctx_params) return report(ctx_params.error());
+  if (a.max_queue == 0) return report(util::Error("--max-queue must be at least 1"));
+  if (!(a.shutdown_timeout >= 0)) return report(util::Error("--shutdown-timeout must not be negative"));
+
+  // Signals go to one thread that waits for them; every thread started from here inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  serve::HttpOptions http_opts;
+  http_opts.host = a.host;
+  http_opts.port = a.port;
+  http_opts.max_body = a.max_body;
+  http_opts.max_connections = a.max_connections;
+  http_opts.error_body = [](int status, const std::string& message) {
+    return serve::ApiError{status, message, "", status == 413 ? "invalid_request_error" : "server_error"}.body();
+  };
+  auto http = serve::HttpServer::listen(http_opts);
+  if (!http) return report(http.error());
+  serve::HttpServer& server = **http;
+  fmt::print(stderr, "heft serve: listening on http://{}:{}\n", a.host, server.port());
+
+  serve::ApiServer app(api);
+  std::thread http_thread([&] { server.run([&](const serve::HttpRequest& r, serve::ResponseWriter& w) { app.handle(r, w); }); });
+
+  std::atomic<bool> ready{false};
+  std::mutex mu;
+  std::condition_variable stop_cv;
+  bool stop = false;
+  std::thread signal_thread([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (!ready.load()) {
+      fmt::print(stderr, "heft serve: stopped while loading the model\n");
+      std::_Exit(0);
+    }
+    std::lock_guard lock(mu);
+    stop = true;
+    stop_cv.notify_all();
+  });
+
+  auto loaded = session::load_model(a.model, a.ctx.quantize, a.ctx.threads);
+  util::Result<void> attached = loaded ? app.attach(*loaded, *ctx_params) : util::Result<void>(std::unexpected(loaded.error()));
+  if (!attached) {
+    server.stop();
+    http_thread.join();
+    pthread_kill(signal_thread.native_handle(), SIGTERM);  // ends its sigwait (ready is false: it exits)
+    signal_thread.join();
+    return report(attached.error());
+  }
+  ready.store(true);
+  fmt::print(stderr, "heft serve: model '{}' ready ({}, context {} tokens)\n", app.alias(), loaded->path, app.n_ctx());
+
+  std::unique_lock lock(mu);
+  stop_cv.wait(lock, [&] { return stop; });
+  lock.unlock();
+  fmt::print(stderr, "heft serve: stopping; finishing {} running request(s)\n", server.busy());
+  server.stop();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(a.shutdown_timeout);
+  while (server.busy() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (server.busy() > 0) {
+    fmt::print(stderr, "heft serve: --shutdown-timeout passed; cancelling {} request(s)\n", server.busy());
+    app.cancel_all();
+  }
+  http_thread.join();
+  signal_thread.join();
+  return 0;
+}
+
+}  // namespace
+
+Action add_serve(CLI::App& app) {
+  auto a = std::make_shared<ServeArgs>();
+  auto* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
+  cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin (default: the demo model)");
+  cmd->add_option("-m,--model", a->model, "Same as MODEL");
+  cmd->add_option("--host", a->host, "Address to listen on")->capture_default_str();
+  cmd->add_option("--port", a->port, "Port to listen on; 0 picks a free one (printed)")->capture_default_str();
+  auto* key = cmd->add_option("--api-key", a->api_key, "Require 'Authorization: Bearer KEY' on every endpoint but /health");
+  cmd->add_option("--api-key-file", a->api_key_file, "Read the API key from this file")->excludes(key);
+  cmd->add_option("--alias", a->alias, "The model's name in the API (default: the file name without extension)");
+  cmd->add_option("--max-body", a->max_body, "Largest request body in bytes (larger: 413)")->capture_default_str();
+  cmd->add_option("--max-queue", a->max_queue, "Generation requests that may wait (more: 429)")->capture_default_str();
+  cmd->add_option("--max-connections", a->max_connections, "Open connections at once (more: 503)")->capture_default_str();
+  cmd->add_option("--shutdown-timeout", a->shutdown_timeout,
+                  "Seconds running requests may take to finish after SIGTERM before they are cancelled")
+      ->capture_default_str();
+  cmd->add_flag("--log-prompts", a->log_prompts, "Include the prompt text in the request log lines");
+  a->ctx.add_to(cmd);
+  return [a] { return serve(*a); };
+}
+
+}  // namespace heft::cli

@@ -1,0 +1,583 @@
+#include "serve/api_server.h"
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <random>
+
+#include "serve/completion_request.h"
+#include "session/reasoning.h"
+#include "session/sampling.h"
+#include "util/json.h"
+
+namespace heft::serve {
+
+using util::Json;
+using Clock = std::chrono::steady_clock;
+
+struct ApiServer::Outcome {
+  int status = 0;
+  std::string endpoint;
+  int64_t prompt_tokens = -1, completion_tokens = -1;
+  double queue_ms = -1, ttft_ms = -1;
+  std::string prompt;  // only with --log-prompts
+};
+
+namespace {
+
+constexpr const char* kJson = "application/json";
+
+// Returns the status sent.
+int send_error(ResponseWriter& w, const ApiError& e, const Headers& extra = {}) {
+  w.send(e.status, kJson, e.body(), extra);
+  return e.status;
+}
+
+std::string random_id(const char* prefix) {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(rng()));
+  return std::string(prefix) + buf;
+}
+
+int64_t now_unix() { return static_cast<int64_t>(std::time(nullptr)); }
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+const char* finish_reason(engine::StopReason r) {
+  switch (r) {
+    case engine::StopReason::EndOfGeneration:
+    case engine::StopReason::StopString: return "stop";
+    case engine::StopReason::MaxTokens:
+    case engine::StopReason::ContextFull: return "length";
+    case engine::StopReason::Cancelled: return "cancelled";
+  }
+  return "stop";
+}
+
+Json bytes_json(const std::string& s) {
+  Json a = Json::array();
+  for (unsigned char c : s) a.push_back(Json(int64_t{c}));
+  return a;
+}
+
+// OpenAI's chat logprobs entry for one sampled token.
+Json chat_logprob(const tokenizer::Tokenizer& tok, const engine::SampledToken& t) {
+  auto entry = [&](int32_t id, float lp) {
+    Json e = Json::object();
+    const std::string piece = tok.token_to_piece(id);
+    e.set("token", Json(piece));
+    e.set("logprob", Json(static_cast<double>(lp)));
+    e.set("bytes", bytes_json(piece));
+    return e;
+  };
+  Json e = entry(t.id, t.logprob);
+  Json top = Json::array();
+  for (const auto& [id, lp] : t.top) top.push_back(entry(id, lp));
+  e.set("top_logprobs", std::move(top));
+  return e;
+}
+
+// The completions endpoint's logprobs object (tokens, token_logprobs, top_logprobs, text_offset).
+struct LegacyLogprobs {
+  Json tokens = Json::array(), token_logprobs = Json::array(), top = Json::array(), offsets = Json::array();
+  int64_t offset = 0;
+  void add(const tokenizer::Tokenizer& tok, const engine::SampledToken& t) {
+    const std::string piece = tok.token_to_piece(t.id);
+    tokens.push_back(Json(piece));
+    token_logprobs.push_back(Json(static_cast<double>(t.logprob)));
+    Json m = Json::object();
+    for (const auto& [id, lp] : t.top) m.set(tok.token_to_piece(id), Json(static_cast<double>(lp)));
+    top.push_back(std::move(m));
+    offsets.push_back(Json(offset));
+    offset += static_cast<int64_t>(piece.size());
+  }
+  Json json() const {
+    Json j = Json::object();
+    j.set("tokens", tokens);
+    j.set("token_logprobs", token_logprobs);
+    j.set("top_logprobs", top);
+    j.set("text_offset", offsets);
+    return j;
+  }
+};
+
+Json usage_json(int64_t prompt, int64_t completion) {
+  Json u = Json::object();
+  u.set("prompt_tokens", Json(prompt));
+  u.set("completion_tokens", Json(completion));
+  u.set("total_tokens", Json(prompt + completion));
+  Json details = Json::object();
+  details.set("cached_tokens", Json(int64_t{0}));
+  u.set("prompt_tokens_details", std::move(details));
+  return u;
+}
+
+std::string sse(const Json& j) { return "data: " + j.dump() + "\n\n"; }
+
+}  // namespace
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  // Every byte of the longer is looked at, whatever the contents.
+  const size_t n = std::max(a.size(), b.size());
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < n; ++i) {
+    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff = static_cast<unsigned char>(diff | (x ^ y));
+  }
+  return diff == 0;
+}
+
+ApiServer::ApiServer(ApiOptions options) : opts_(std::move(options)), alias_(opts_.alias) {}
+
+ApiServer::~ApiServer() {
+  cancel_all();
+  scheduler_.reset();  // joins the worker before the context goes
+}
+
+util::Result<void> ApiServer::attach(session::LoadedModel& model, const engine::ContextParams& params) {
+  model_ = &model;
+  if (alias_.empty()) alias_ = std::filesystem::path(model.path).stem().string();
+  ctx_ = HEFT_TRY(engine::Context::create(*model.model, params));
+  auto chat = session::ChatPrompt::create(session::load_model_templates(model));
+  if (chat) {
+    chat_ = std::move(*chat);
+    reasoning_ = session::ReasoningSplitter::template_uses_markers(chat_->source());
+  } else {
+    chat_error_ = chat.error().message;
+  }
+  metrics_ = std::make_unique<Metrics>(alias_);
+  scheduler_ = std::make_unique<engine::Scheduler>(*ctx_, *model.tokenizer, opts_.max_waiting);
+  ready_.store(true);
+  return {};
+}
+
+void ApiServer::cancel_all() {
+  std::lock_guard lock(jobs_mu_);
+  for (const auto& j : jobs_) j->cancel();
+}
+
+void ApiServer::track(const std::shared_ptr<engine::Job>& job, bool add) {
+  std::lock_guard lock(jobs_mu_);
+  if (add) jobs_.insert(job);
+  else jobs_.erase(job);
+}
+
+bool ApiServer::authorized(const HttpRequest& req) const {
+  if (opts_.api_key.empty()) return true;
+  const std::string h = req.header("authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!h.starts_with(kBearer)) return false;
+  return constant_time_equal(std::string_view(h).substr(kBearer.size()), opts_.api_key);
+}
+
+void ApiServer::handle(const HttpRequest& req, ResponseWriter& w) {
+  const auto t0 = Clock::now();
+  Outcome o;
+  o.endpoint = req.path;
+  route(req, w, o);
+  const double total_ms = ms_between(t0, Clock::now());
+  // Paths outside the API are counted together, so a scanner cannot grow the label set.
+  static const std::set<std::string> kKnown = {"/health", "/metrics", "/v1/models", "/v1/completions",
+                                               "/v1/chat/completions", "/tokenize", "/detokenize"};
+  if (metrics_) metrics_->count_request(kKnown.contains(req.path) ? req.path : "other", o.status);
+  Json line = Json::object();
+  line.set("time", Json(now_unix()));
+  line.set("method", Json(req.method));
+  line.set("path", Json(req.path));
+  line.set("status", Json(int64_t{o.status}));
+  if (o.prompt_tokens >= 0) line.set("prompt_tokens", Json(o.prompt_tokens));
+  if (o.completion_tokens >= 0) line.set("completion_tokens", Json(o.completion_tokens));
+  if (o.queue_ms >= 0) line.set("queue_ms", Json(o.queue_ms));
+  if (o.ttft_ms >= 0) line.set("ttft_ms", Json(o.ttft_ms));
+  line.set("total_ms", Json(total_ms));
+  if (opts_.log_prompts && !o.prompt.empty()) line.set("prompt", Json(o.prompt));
+  const std::string text = line.dump() + "\n";
+  std::fwrite(text.data(), 1, text.size(), stderr);
+}
+
+void ApiServer::route(const HttpRequest& req, ResponseWriter& w, Outcome& o) {
+  auto fail = [&](const ApiError& e, const Headers& extra = {}) {
+    o.status = e.status;
+    send_error(w, e, extra);
+  };
+  struct Route {
+    const char* path;
+    const char* method;
+  };
+  static constexpr Route kRoutes[] = {{"/health", "GET"},           {"/metrics", "GET"},
+                                      {"/v1/models", "GET"},        {"/v1/completions", "POST"},
+                                      {"/v1/chat/completions", "POST"}, {"/tokenize", "POST"},
+                                      {"/detokenize", "POST"}};
+  const Route* route = nullptr;
+  for (const Route& r : kRoutes)
+    if (req.path == r.path) route = &r;
+  if (!route) return fail({404, "unknown path " + req.path, "", "invalid_request_error", "not_found"});
+  if (req.method != route->method)
+    return fail({405, req.path + " takes " + route->method + ", not " + req.method, "", "invalid_request_error"},
+                {{"Allow", route->method}});
+  if (req.path == "/health") {
+    const bool ready = ready_.load();
+    o.status = ready ? 200 : 503;
+    return w.send(o.status, kJson, ready ? R"({"status":"ok"})" : R"({"status":"loading model"})");
+  }
+  if (!authorized(req))
+    return fail({401, "a valid API key is needed (Authorization: Bearer KEY)", "", "authentication_error",
+                 "invalid_api_key"},
+                {{"WWW-Authenticate", "Bearer"}});
+  if (!ready_.load()) return fail({503, "the model is still loading", "", "server_error"}, {{"Retry-After", "1"}});
+  o.status = 200;
+  if (req.path == "/metrics") {
+    Metrics::Gauges g;
+    g.running = static_cast<int64_t>(scheduler_->running());
+    g.waiting = static_cast<int64_t>(scheduler_->waiting());
+    g.kv_used = scheduler_->kv_used();
+    g.kv_total = scheduler_->kv_total();
+    return w.send(200, "text/plain; version=0.0.4; charset=utf-8", metrics_->render(g));
+  }
+  if (req.path == "/v1/models") return models(w);
+  if (req.path == "/tokenize") {
+    o.status = tokenize(req, w);
+    return;
+  }
+  if (req.path == "/detokenize") {
+    o.status = detokenize(req, w);
+    return;
+  }
+  completions(req, w, o, req.path == "/v1/chat/completions");
+}
+
+void ApiServer::models(ResponseWriter& w) {
+  Json m = Json::object();
+  m.set("id", Json(alias_));
+  m.set("object", Json("model"));
+  m.set("created", Json(now_unix()));
+  m.set("owned_by", Json("heft"));
+  Json meta = Json::object();
+  meta.set("n_ctx", Json(ctx_->n_ctx()));
+  meta.set("n_vocab", Json(ctx_->n_vocab()));
+  m.set("meta", std::move(meta));
+  Json list = Json::object();
+  list.set("object", Json("list"));
+  Json data = Json::array();
+  data.push_back(std::move(m));
+  list.set("data", std::move(data));
+  w.send(200, kJson, list.dump());
+}
+
+int ApiServer::tokenize(const HttpRequest& req, ResponseWriter& w) {
+  auto fail = [&](const ApiError& e) { return send_error(w, e); };
+  auto body = Json::parse(req.body, "request body");
+  if (!body || !body->is_object()) return fail({400, "the request body must be a JSON object"});
+  const Json* content = body->find("content");
+  if (!content || !content->is_string()) return fail(bad_field("content", "'content' must be a string"));
+  bool add_special = false, parse_special = false, with_pieces = false;
+  for (const auto& [k, v] : body->as_object()) {
+    if (k == "content") continue;
+    if (!v.is_bool() || (k != "add_special" && k != "parse_special" && k != "with_pieces"))
+      return fail(bad_field(k, "unknown field or not a boolean: '" + k + "'"));
+    (k == "add_special" ? add_special : k == "parse_special" ? parse_special : with_pieces) = v.as_bool();
+  }
+  const auto& tok = *model_->tokenizer;
+  const auto ids = tok.encode(content->as_string(), {.add_special = add_special, .parse_special = parse_special});
+  Json tokens = Json::array();
+  for (int32_t id : ids) {
+    if (!with_pieces) {
+      tokens.push_back(Json(int64_t{id}));
+      continue;
+    }
+    Json t = Json::object();
+    t.set("id", Json(int64_t{id}));
+    t.set("piece", Json(tok.token_to_piece(id)));
+    tokens.push_back(std::move(t));
+  }
+  Json out = Json::object();
+  out.set("tokens", std::move(tokens));
+  w.send(200, kJson, out.dump());
+  return 200;
+}
+
+int ApiServer::detokenize(const HttpRequest& req, ResponseWriter& w) {
+  auto fail = [&](const ApiError& e) { return send_error(w, e); };
+  auto body = Json::parse(req.body, "request body");
+  if (!body || !body->is_object()) return fail({400, "the request body must be a JSON object"});
+  const Json* tokens = body->find("tokens");
+  if (!tokens || !tokens->is_array()) return fail(bad_field("tokens", "'tokens' must be an array of token ids"));
+  const auto& tok = *model_->tokenizer;
+  std::vector<int32_t> ids;
+  for (const Json& t : tokens->as_array()) {
+    if (!t.is_integer() || t.as_int() < 0 || t.as_int() >= static_cast<int64_t>(tok.n_vocab()))
+      return fail(bad_field("tokens", "'tokens' holds something that is not a token id of this model"));
+    ids.push_back(static_cast<int32_t>(t.as_int()));
+  }
+  Json out = Json::object();
+  out.set("content", Json(tok.decode(ids)));
+  w.send(200, kJson, out.dump());
+  return 200;
+}
+
+void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& o, bool chat) {
+  auto fail = [&](const ApiError& e, const Headers& extra = {}) {
+    o.status = e.status;
+    send_error(w, e, extra);
+  };
+  auto body = Json::parse(req.body, "request body");
+  if (!body) return fail({400, "the request body is not valid JSON: " + body.error().to_string()});
+  auto parsed = parse_completion_request(*body, chat ? Endpoint::ChatCompletions : Endpoint::Completions);
+  if (!parsed) return fail(parsed.error());
+  CompletionRequest& r = *parsed;
+  if (!r.model.empty() && r.model != alias_)
+    return fail({404, "the model '" + r.model + "' does not exist (this server has '" + alias_ + "')", "model",
+                 "invalid_request_error", "model_not_found"});
+  const auto& tok = *model_->tokenizer;
+
+  // The prompt's tokens.
+  std::vector<int32_t> prompt;
+  std::string rendered;
+  if (chat) {
+    if (!chat_) return fail(bad_field("messages", "this model has no chat template (" + chat_error_ + "); use /v1/completions"));
+    auto text = chat_->render(r.messages, Json(), true, r.chat_template_kwargs);
+    if (!text) return fail(bad_field("messages", "the model's chat template failed: " + text.error().message));
+    rendered = std::move(*text);
+    prompt = chat_->encode(tok, rendered);
+  } else if (r.prompt_text) {
+    rendered = *r.prompt_text;
+    prompt = tok.encode(rendered, {.add_special = true, .parse_special = false});
+  } else {
+    for (int32_t id : r.prompt_ids)
+      if (id >= static_cast<int32_t>(tok.n_vocab()))
+        return fail(bad_field("prompt", "token id " + std::to_string(id) + " is outside the vocabulary"));
+    prompt = r.prompt_ids;
+  }
+  if (opts_.log_prompts) o.prompt = rendered;
+  o.prompt_tokens = static_cast<int64_t>(prompt.size());
+  if (prompt.empty()) return fail(bad_field(chat ? "messages" : "prompt", "the prompt is empty and the model adds no BOS token"));
+
+  const int64_t n_ctx = ctx_->n_ctx(), n_prompt = static_cast<int64_t>(prompt.size());
+  const char* max_field = chat ? "max_completion_tokens" : "max_tokens";
+  if (n_prompt >= n_ctx)
+    return fail(bad_field(chat ? "messages" : "prompt", "the prompt has " + std::to_string(n_prompt) +
+                                                            " tokens; the context holds " + std::to_string(n_ctx) +
+                                                            " (--ctx-size), and at least one must be left to generate"));
+  const int64_t max_tokens = r.max_tokens.value_or(n_ctx - n_prompt);
+  if (n_prompt + max_tokens > n_ctx)
+    return fail(bad_field(max_field, "the prompt has " + std::to_string(n_prompt) + " tokens and " + max_field +
+                                         " asks for " + std::to_string(max_tokens) + ": " +
+                                         std::to_string(n_prompt + max_tokens) + " is more than the context of " +
+                                         std::to_string(n_ctx) + " tokens (--ctx-size)"));
+  auto sampling = session::resolve_sampling(r.sampling, model_->model->file.metadata, ctx_->n_vocab());
+  if (!sampling) return fail(bad_field(sampling.error().field, sampling.error().message));
+
+  // One job per choice; a seed given makes choice i use seed + i.
+  std::vector<std::shared_ptr<engine::Job>> jobs;
+  auto release = [&] {
+    for (auto& j : jobs) {
+      j->cancel();
+      track(j, false);
+    }
+  };
+  for (int64_t i = 0; i < r.n; ++i) {
+    engine::JobSpec spec;
+    spec.prompt = prompt;
+    spec.sampling = *sampling;
+    if (r.sampling.seed) spec.sampling.seed = *r.sampling.seed + static_cast<uint64_t>(i);
+    else if (i > 0) spec.sampling.seed = std::random_device{}();
+    spec.generate.max_tokens = max_tokens;
+    spec.generate.stop = r.stop;
+    spec.top_logprobs = r.top_logprobs;
+    auto job = scheduler_->submit(std::move(spec));
+    if (!job) {
+      release();
+      return fail({429, "the server is busy: " + std::to_string(opts_.max_waiting) +
+                            " requests are waiting already; try again shortly",
+                   "", "rate_limit_exceeded", "queue_full"},
+                  {{"Retry-After", "1"}});
+    }
+    track(job, true);
+    jobs.push_back(std::move(job));
+  }
+
+  const std::string id = random_id(chat ? "chatcmpl-" : "cmpl-");
+  const int64_t created = now_unix();
+  const char* object = chat ? "chat.completion" : "text_completion";
+  const bool starts_inside = reasoning_ && session::ReasoningSplitter::prompt_opens_block(rendered);
+
+  auto chunk = [&](size_t index, Json delta_or_text, Json logprobs, Json finish) {
+    Json c = Json::object();
+    c.set("id", Json(id));
+    c.set("object", Json(chat ? "chat.completion.chunk" : "text_completion"));
+    c.set("created", Json(created));
+    c.set("model", Json(alias_));
+    Json choice = Json::object();
+    choice.set("index", Json(static_cast<int64_t>(index)));
+    if (chat) choice.set("delta", std::move(delta_or_text));
+    else choice.set("text", std::move(delta_or_text));
+    choice.set("logprobs", std::move(logprobs));
+    choice.set("finish_reason", std::move(finish));
+    Json choices = Json::array();
+    choices.push_back(std::move(choice));
+    c.set("choices", std::move(choices));
+    return c;
+  };
+
+  bool client_gone = false;
+  if (r.stream && !w.start_stream(200, "text/event-stream")) client_gone = true;
+  if (r.stream && chat && !client_gone) {  // OpenAI opens each choice with its role
+    for (size_t i = 0; i < jobs.size() && !client_gone; ++i) {
+      Json delta = Json::object();
+      delta.set("role", Json("assistant"));
+      delta.set("content", Json(""));
+      client_gone = !w.write(sse(chunk(i, std::move(delta), Json(), Json())));
+    }
+  }
+
+  Json choices = Json::array();
+  int64_t completion_tokens = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    engine::Job& job = *jobs[i];
+    session::ReasoningSplitter splitter(chat && reasoning_, starts_inside);
+    std::string content, reasoning;
+    Json chat_logprobs = Json::array();
+    LegacyLogprobs legacy;
+    auto emit = [&](const session::ReasoningSplitter::Parts& parts, const std::vector<engine::SampledToken>& tokens) {
+      content += parts.content;
+      reasoning += parts.reasoning;
+      Json lp;
+      if (r.top_logprobs >= 0 && !tokens.empty()) {
+        if (chat) {
+          Json list = Json::array();
+          for (const auto& t : tokens) {
+            list.push_back(chat_logprob(tok, t));
+            chat_logprobs.push_back(chat_logprob(tok, t));
+          }
+          Json obj = Json::object();
+          obj.set("content", std::move(list));
+          lp = std::move(obj);
+        } else {
+          LegacyLogprobs part;
+          for (const auto& t : tokens) {
+            part.add(tok, t);
+            legacy.add(tok, t);
+          }
+          lp = part.json();
+        }
+      }
+      if (!r.stream || client_gone) return;
+      if (parts.content.empty() && parts.reasoning.empty() && lp.is_null()) return;
+      Json delta;
+      if (chat) {
+        delta = Json::object();
+        if (!parts.reasoning.empty()) delta.set("reasoning_content", Json(parts.reasoning));
+        if (!parts.content.empty() || parts.reasoning.empty()) delta.set("content", Json(parts.content));
+      } else {
+        delta = Json(parts.content);
+      }
+      client_gone = !w.write(sse(chunk(i, std::move(delta), std::move(lp), Json())));
+    };
+    while (true) {
+      engine::Job::Update u = job.take(std::chrono::milliseconds(50));
+      for (auto& piece : u.pieces) {  // a chunk per token, as OpenAI streams
+        std::vector<engine::SampledToken> tokens;
+        if (piece.token) tokens.push_back(std::move(*piece.token));
+        emit(splitter.feed(piece.text), tokens);
+      }
+      if (u.done) break;
+      if (!client_gone && w.client_gone()) client_gone = true;
+      if (client_gone) job.cancel();
+    }
+    emit(splitter.finish(), {});
+    if (client_gone) {
+      for (auto& j : jobs) j->cancel();
+      continue;
+    }
+    const auto& result = job.result();
+    if (!result) {
+      release();
+      if (r.stream) {
+        Json err = Json::parse(ApiError{500, result.error().message, "", "server_error"}.body()).value_or(Json());
+        w.write(sse(err));
+        w.end_stream();
+        o.status = 500;
+        return;
+      }
+      return fail({500, "generation failed: " + result.error().message, "", "server_error"});
+    }
+    completion_tokens += static_cast<int64_t>(result->tokens.size());
+    if (metrics_) {
+      const auto first = job.first_token();
+      metrics_->observe_queue(std::chrono::duration<double>(job.started() - job.enqueued()).count());
+      if (first) metrics_->observe_ttft(std::chrono::duration<double>(*first - job.enqueued()).count());
+      for (double gap : job.inter_token_seconds()) metrics_->observe_inter_token(gap);
+      metrics_->observe_request(std::chrono::duration<double>(Clock::now() - job.enqueued()).count());
+      if (i == 0) {
+        o.queue_ms = ms_between(job.enqueued(), job.started());
+        if (first) o.ttft_ms = ms_between(job.enqueued(), *first);
+      }
+    }
+    const char* finish = finish_reason(result->stop_reason);
+    if (r.stream) {
+      client_gone = !w.write(sse(chunk(i, chat ? Json::object() : Json(""), Json(), Json(finish))));
+      continue;
+    }
+    Json choice = Json::object();
+    choice.set("index", Json(static_cast<int64_t>(i)));
+    if (chat) {
+      Json msg = Json::object();
+      msg.set("role", Json("assistant"));
+      msg.set("content", Json(content));
+      if (reasoning_ && !reasoning.empty()) msg.set("reasoning_content", Json(reasoning));
+      choice.set("message", std::move(msg));
+      if (r.top_logprobs >= 0) {
+        Json lp = Json::object();
+        lp.set("content", std::move(chat_logprobs));
+        choice.set("logprobs", std::move(lp));
+      } else {
+        choice.set("logprobs", Json());
+      }
+    } else {
+      choice.set("text", Json(content));
+      choice.set("logprobs", r.top_logprobs >= 0 ? legacy.json() : Json());
+    }
+    choice.set("finish_reason", Json(finish));
+    choices.push_back(std::move(choice));
+  }
+  for (auto& j : jobs) track(j, false);
+  o.completion_tokens = completion_tokens;
+  if (metrics_ && !client_gone) metrics_->add_tokens(n_prompt, completion_tokens);
+  if (client_gone) {
+    o.status = 499;  // nginx's "client closed request": nothing was sent, or the stream broke off
+    if (!w.sent()) w.send(499, kJson, "");
+    return;
+  }
+  if (r.stream) {
+    if (r.include_usage) {
+      Json c = Json::object();
+      c.set("id", Json(id));
+      c.set("object", Json(chat ? "chat.completion.chunk" : "text_completion"));
+      c.set("created", Json(created));
+      c.set("model", Json(alias_));
+      c.set("choices", Json::array());
+      c.set("usage", usage_json(n_prompt, completion_tokens));
+      w.write(sse(c));
+    }
+    w.write("data: [DONE]\n\n");
+    w.end_stream();
+    o.status = 200;
+    return;
+  }
+  Json doc = Json::object();
+  doc.set("id", Json(id));
+  doc.set("object", Json(object));
+  doc.set("created", Json(created));
+  doc.set("model", Json(alias_));
+  doc.set("choices", std::move(choices));
+  doc.set("usage", usage_json(n_prompt, completion_tokens));
+  o.status = 200;
+  w.send(200, kJson, doc.dump());
+}
+
+}  // namespace heft::serve

@@ -1,0 +1,69 @@
+#pragma once
+// The OpenAI-compatible API over one loaded model: routing, the API key,
+// request checks, prompts through the session layer, generation through the
+// engine's Scheduler, responses and Server-Sent Event streams in OpenAI's
+// shapes, /metrics, and one JSON log line per request. No model logic here.
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "engine/context.h"
+#include "engine/scheduler.h"
+#include "serve/http_server.h"
+#include "serve/metrics.h"
+#include "session/chat_prompt.h"
+#include "session/model_loader.h"
+
+namespace heft::serve {
+
+struct ApiOptions {
+  std::string alias;          // the model's name in the API; empty: the file's stem
+  std::string api_key;        // empty: no key needed
+  bool log_prompts = false;   // log lines include the prompt text
+  size_t max_waiting = 64;    // requests waiting for the scheduler; past it 429
+};
+
+class ApiServer {
+ public:
+  explicit ApiServer(ApiOptions options);
+  ~ApiServer();
+
+  // Called once the model is ready; until then every endpoint but /health answers 503.
+  util::Result<void> attach(session::LoadedModel& model, const engine::ContextParams& ctx);
+  void handle(const HttpRequest& req, ResponseWriter& w);
+  // Cancels every running and waiting generation (shutdown past its timeout).
+  void cancel_all();
+  const std::string& alias() const { return alias_; }
+  int64_t n_ctx() const { return ctx_ ? ctx_->n_ctx() : 0; }
+
+ private:
+  struct Outcome;  // what the log line reports
+  void route(const HttpRequest& req, ResponseWriter& w, Outcome& o);
+  void completions(const HttpRequest& req, ResponseWriter& w, Outcome& o, bool chat);
+  int tokenize(const HttpRequest& req, ResponseWriter& w);    // returns the status sent
+  int detokenize(const HttpRequest& req, ResponseWriter& w);
+  void models(ResponseWriter& w);
+  bool authorized(const HttpRequest& req) const;
+  void track(const std::shared_ptr<engine::Job>& job, bool add);
+
+  ApiOptions opts_;
+  std::string alias_;
+  std::atomic<bool> ready_{false};
+  session::LoadedModel* model_ = nullptr;
+  std::optional<session::ChatPrompt> chat_;
+  std::string chat_error_;  // why there is no chat_
+  bool reasoning_ = false;  // the template marks reasoning with <think>...</think>
+  std::unique_ptr<engine::Context> ctx_;
+  std::unique_ptr<engine::Scheduler> scheduler_;
+  std::unique_ptr<Metrics> metrics_;
+  std::mutex jobs_mu_;
+  std::set<std::shared_ptr<engine::Job>> jobs_;
+};
+
+// Equal strings in time that depends on their lengths only, not on where they differ.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+}  // namespace heft::serve
