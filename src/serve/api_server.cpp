@@ -22,6 +22,7 @@ struct ApiServer::Outcome {
   int64_t prompt_tokens = -1, completion_tokens = -1;
   double queue_ms = -1, ttft_ms = -1;
   std::string prompt;  // only with --log-prompts
+  std::string user;    // the request's `user`: OpenAI's end-user id, for tracing abuse
 };
 
 namespace {
@@ -195,6 +196,7 @@ void ApiServer::handle(const HttpRequest& req, ResponseWriter& w) {
   if (o.queue_ms >= 0) line.set("queue_ms", Json(o.queue_ms));
   if (o.ttft_ms >= 0) line.set("ttft_ms", Json(o.ttft_ms));
   line.set("total_ms", Json(total_ms));
+  if (!o.user.empty()) line.set("user", Json(o.user));
   if (opts_.log_prompts && !o.prompt.empty()) line.set("prompt", Json(o.prompt));
   const std::string text = line.dump() + "\n";
   std::fwrite(text.data(), 1, text.size(), stderr);
@@ -330,6 +332,7 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
   auto parsed = parse_completion_request(*body, chat ? Endpoint::ChatCompletions : Endpoint::Completions);
   if (!parsed) return fail(parsed.error());
   CompletionRequest& r = *parsed;
+  o.user = r.user;
   if (!r.model.empty() && r.model != alias_)
     return fail({404, "the model '" + r.model + "' does not exist (this server has '" + alias_ + "')", "model",
                  "invalid_request_error", "model_not_found"});
@@ -451,8 +454,9 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
         if (chat) {
           Json list = Json::array();
           for (const auto& t : tokens) {
-            list.push_back(chat_logprob(tok, t));
-            chat_logprobs.push_back(chat_logprob(tok, t));
+            Json entry = chat_logprob(tok, t);  // built once: the chunk's list and the whole reply's
+            chat_logprobs.push_back(entry);
+            list.push_back(std::move(entry));
           }
           Json obj = Json::object();
           obj.set("content", std::move(list));

@@ -100,7 +100,8 @@ try {
   // Prompts as token ids give the same as the text they encode.
   {
     const want = heftRun(demo, prompts[0], 16);
-    const got = await openai.completions.create({model: "demo", prompt: want.prompt_tokens, max_tokens: 16, temperature: 0});
+    const got = await openai.completions.create({model: "demo", prompt: want.prompt_tokens, max_tokens: 16, temperature: 0,
+                                                 user: "user-42"});
     check.check(got.choices[0].text === want.text, `token-id prompt: ${JSON.stringify(got.choices[0].text)} vs ${JSON.stringify(want.text)}`);
   }
 
@@ -242,6 +243,7 @@ try {
     check.check(parsed.length > 40 && parsed.every((l) => l.method && l.path && l.status && l.total_ms >= 0),
                 `log lines: ${lines.length}`);
     check.check(!prompts.some((p) => server.log.includes(p)), "the log holds no prompt text");
+    check.check(parsed.some((l) => l.user === "user-42"), "the request's user is in its log line");
   }
 
   step('SIGTERM');
