@@ -19,17 +19,24 @@ util::Result<std::unique_ptr<Context>> Context::create(const model::Model& model
     return util::fail("this model has learned positions for " + std::to_string(model.hp.n_ctx_train) +
                       " tokens; --ctx-size cannot exceed that");
   if (params.n_batch <= 0) return util::fail("batch size must be positive");
-  return std::unique_ptr<Context>(new Context(model, params, n_ctx));
+  if (params.kv_rows < 0 || params.max_rows < 0) return util::fail("cache and pass sizes must be positive");
+  // One sequence: its context, in whole blocks.
+  const int64_t kv_rows = params.kv_rows > 0 ? params.kv_rows : (n_ctx + block_size() - 1) / block_size() * block_size();
+  if (kv_rows % block_size() != 0)
+    return util::fail("the cache size must be a multiple of " + std::to_string(block_size()) + " tokens");
+  if (kv_rows > (int64_t{1} << 30)) return util::fail("cache size " + std::to_string(kv_rows) + " tokens is too large");
+  return std::unique_ptr<Context>(new Context(model, params, n_ctx, kv_rows));
 }
 
-Context::Context(const model::Model& model, const ContextParams& params, int64_t n_ctx)
+Context::Context(const model::Model& model, const ContextParams& params, int64_t n_ctx, int64_t kv_rows)
     : model_(model), params_(params),
-      cache_(model.hp.n_layer, n_ctx, int64_t{model.hp.n_head_kv} * model.hp.head_dim_k,
+      cache_(model.hp.n_layer, kv_rows, int64_t{model.hp.n_head_kv} * model.hp.head_dim_k,
              int64_t{model.hp.n_head_kv} * model.hp.head_dim_v, params.cache_type),
-      pool_(params.n_threads) {
+      pool_(params.n_threads), n_ctx_(n_ctx) {
   const auto& hp = model.hp;
-  const int64_t B = std::min(params.n_batch, n_ctx);
-  params_.n_batch = B;
+  params_.n_batch = std::min(params.n_batch, n_ctx);
+  max_rows_ = params.max_rows > 0 ? params.max_rows : params_.n_batch;
+  const int64_t B = std::max(params_.n_batch, max_rows_);
   const int64_t q_dim = int64_t{hp.n_head} * hp.head_dim_k, out_dim = int64_t{hp.n_head} * hp.head_dim_v;
   // Every buffer is sized for what the forward pass writes to it (each page
   // touched here counts in the resident memory): h holds (n, E) rows only,
@@ -57,7 +64,7 @@ Context::Context(const model::Model& model, const ContextParams& params, int64_t
 }
 
 int64_t Context::scratch_stride() const {
-  return static_cast<int64_t>(kernels::attention_scratch_floats(cache_.n_ctx(), model_.hp.head_dim_k, model_.hp.head_dim_v));
+  return static_cast<int64_t>(kernels::attention_scratch_floats(n_ctx_, model_.hp.head_dim_k, model_.hp.head_dim_v));
 }
 
 util::Result<void> Context::decode(std::span<const int32_t> tokens, bool all_logits) {
@@ -73,8 +80,39 @@ util::Result<void> Context::decode(std::span<const int32_t> tokens, bool all_log
     const int64_t len = std::min(params_.n_batch, n - start);
     const bool last_chunk = start + len == n;
     float* out = all_logits ? logits_.data() + start * n_vocab() : (last_chunk ? logits_.data() : nullptr);
-    forward(tokens.data() + start, len, all_logits, out);
+    // A chunk of several tokens is summed in batch order, a single token in its own (as ggml does).
+    rows_.resize(static_cast<size_t>(len));
+    for (int64_t t = 0; t < len; ++t)
+      rows_[static_cast<size_t>(t)] = BatchRow{tokens[static_cast<size_t>(start + t)], n_past_ + t, 0, len > 1,
+                                               all_logits || (last_chunk && t == len - 1)};
+    forward(rows_, len > 1 ? len : 0, nullptr, all_logits, out);
+    n_past_ += len;
   }
+  return {};
+}
+
+util::Result<void> Context::decode_batch(const Batch& batch) {
+  const int64_t n = static_cast<int64_t>(batch.rows.size());
+  if (n == 0) return util::fail("nothing to decode");
+  if (n > max_rows_) return util::fail("a pass holds at most " + std::to_string(max_rows_) + " rows");
+  int64_t n_batch_order = 0, n_logits = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const BatchRow& r = batch.rows[static_cast<size_t>(i)];
+    if (r.token < 0 || r.token >= n_vocab()) return util::fail("token id " + std::to_string(r.token) + " is outside the vocabulary");
+    if (r.pos < 0 || r.pos >= n_ctx_) return util::fail("position " + std::to_string(r.pos) + " is outside the context");
+    if (r.seq < 0 || static_cast<size_t>(r.seq) >= batch.blocks.size()) return util::fail("row of an unknown sequence");
+    const auto& table = batch.blocks[static_cast<size_t>(r.seq)];
+    const size_t b = static_cast<size_t>(r.pos >> kBlockShift);
+    if (b >= table.size() || table[b] < 0 || table[b] >= n_blocks()) return util::fail("position without a cache block");
+    if (r.batch_order) {
+      if (n_batch_order != i) return util::fail("rows in batch order must come first");
+      ++n_batch_order;
+    }
+    n_logits += r.logits ? 1 : 0;
+  }
+  n_logits_ = n_logits;
+  if (logits_.size() < static_cast<size_t>(n_logits * n_vocab())) logits_.resize(static_cast<size_t>(n_logits * n_vocab()));
+  forward(batch.rows, n_batch_order, &batch.blocks, false, n_logits > 0 ? logits_.data() : nullptr);
   return {};
 }
 

@@ -1,12 +1,18 @@
 #pragma once
-// One sequence's state: KV cache, position, scratch buffers (allocated once at
-// creation; nothing is allocated per token) and the logits of the last decode.
+// The model's working state: KV cache, scratch buffers (allocated once at
+// creation; nothing is allocated per token) and the logits of the last pass.
+// Two ways to use it: one sequence (decode, n_past, shift: `heft run`, chat,
+// perplexity), its positions being the cache's rows in order; or a server's
+// many sequences (decode_batch), each in blocks of the cache that the caller
+// hands out (engine::BlockPool). Both run the same forward pass, row by row
+// in the same arithmetic, so a sequence's tokens are the same either way.
 #include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <vector>
 
+#include "engine/batch.h"
 #include "engine/kv_cache.h"
 #include "engine/rope.h"
 #include "model/model.h"
@@ -20,6 +26,10 @@ struct ContextParams {
   CacheType cache_type = CacheType::F16;
   unsigned n_threads = 0;  // 0: all logical cores
   int64_t n_batch = 512;   // tokens per forward pass when a prompt is longer
+  // For decode_batch (a server): cache rows in all (a multiple of block_size;
+  // 0: one sequence's n_ctx), and rows per pass (0: n_batch).
+  int64_t kv_rows = 0;
+  int64_t max_rows = 0;
 };
 
 class Context {
@@ -31,12 +41,21 @@ class Context {
   // every token when all_logits, otherwise only for the last one.
   util::Result<void> decode(std::span<const int32_t> tokens, bool all_logits = false);
 
+  // One pass over rows of many sequences (engine/batch.h); afterwards logits(i)
+  // is the i-th row that asked for logits. Does not touch n_past().
+  util::Result<void> decode_batch(const Batch& batch);
+  static constexpr int kBlockShift = 4;
+  static constexpr int64_t block_size() { return int64_t{1} << kBlockShift; }  // cache rows per block
+  int64_t n_blocks() const { return cache_.n_rows() / block_size(); }
+  int64_t max_rows() const { return max_rows_; }
+  int64_t n_batch() const { return params_.n_batch; }
+
   const float* logits(int64_t i) const { return logits_.data() + i * n_vocab(); }  // i-th kept row
   const float* last_logits() const { return logits(n_logits_ - 1); }
   int64_t n_logits() const { return n_logits_; }
 
   int64_t n_past() const { return n_past_; }
-  int64_t n_ctx() const { return cache_.n_ctx(); }
+  int64_t n_ctx() const { return n_ctx_; }
   int64_t n_vocab() const { return model_.hp.n_vocab; }
   const model::Model& model() const { return model_; }
   const KvCache& cache() const { return cache_; }
@@ -52,10 +71,19 @@ class Context {
   void shift(int64_t n_keep, int64_t n_discard);
 
  private:
-  Context(const model::Model& model, const ContextParams& params, int64_t n_ctx);
-  void forward(const int32_t* tokens, int64_t n_tokens, bool all_logits, float* logits_out);
+  Context(const model::Model& model, const ContextParams& params, int64_t n_ctx, int64_t kv_rows);
+  // Rows [0, n_batch_order) are summed in prompt-batch order, the rest in
+  // single-token order; blocks null: one sequence, cache row = position. The
+  // rows asking for logits write them to logits_out in turn (in batch order
+  // when logits_batch_order and there are several, as perplexity wants them).
+  void forward(std::span<const BatchRow> rows, int64_t n_batch_order, const std::vector<std::span<const int32_t>>* blocks,
+               bool logits_batch_order, float* logits_out);
+  // y = W x over rows [t0, t0 + rows) of the pass, each row in its order.
+  void project(const model::Weight& w, const float* x, int64_t t0, int64_t rows, float* y);
+  size_t cache_row(const BatchRow& row, const std::vector<std::span<const int32_t>>* blocks) const;
   // window > 0: only the last `window` positions are visible (sliding-window layers).
-  void attention(int64_t layer, int64_t n_tokens, int64_t pos0, int64_t window, float scale);
+  void attention(int64_t layer, std::span<const BatchRow> rows, const std::vector<std::span<const int32_t>>* blocks,
+                 int64_t window, float scale);
   // The RoPE parameters of global or sliding-window layers (llama.cpp's get_rope_freq_base/scale/factors).
   RopeParams rope_params(bool sliding_window_layer) const;
   int64_t scratch_stride() const;  // floats of attention scratch per thread
@@ -64,7 +92,11 @@ class Context {
   ContextParams params_;
   KvCache cache_;
   util::ThreadPool pool_;
+  int64_t n_ctx_ = 0;
+  int64_t max_rows_ = 0;
   int64_t n_past_ = 0;
+  int64_t n_batch_order_ = 0;  // rows of the current pass summed in batch order
+  std::vector<BatchRow> rows_;  // the single-sequence decode's rows
   std::vector<float> logits_;
   int64_t n_logits_ = 0;
 

@@ -13,7 +13,8 @@ size_t matmul_scratch_bytes(const model::Weight& w, int64_t n_tokens) {
 }
 
 void matmul(const model::Weight& w, const float* x, int64_t n_tokens, float* y, uint8_t* scratch,
-            util::ThreadPool& pool) {
+            util::ThreadPool& pool, Order order) {
+  if (n_tokens <= 0) return;
   const kernels::Gemm& g = kernels::gemm_for(w.type);
   const size_t x_row = g.act_bytes(w.type, w.cols);
   // Activation rows start on 64-byte boundaries (scratch has 64 bytes of slack).
@@ -31,7 +32,7 @@ void matmul(const model::Weight& w, const float* x, int64_t n_tokens, float* y, 
   a.n = n_tokens;
   a.y = y;
   a.ldy = w.rows;
-  a.batch = n_tokens > 1;  // ggml sums a prompt batch in tinyBLAS's order and a single token in vec_dot's
+  a.batch = order == Order::Batch;  // ggml sums a prompt batch in tinyBLAS's order and a single token in vec_dot's
   // Chunks of rows an idle thread can take over from a stalled one's slice: 64 in decode (a
   // thread's consecutive chunks are one memory stream, run_decode); in a batch about a quarter of a
   // thread's share, 16 to 64 rows, so that small matrices (192 rows of keys over two threads) still

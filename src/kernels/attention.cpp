@@ -63,8 +63,8 @@ void attention_head_ref(const AttentionArgs& a, float* out, float* scratch) {
   float* column = scratch + n_pad;                                  // n_pad
   uint16_t* half_a = reinterpret_cast<uint16_t*>(scratch + 2 * n_pad);  // n_pad halves
   uint16_t* half_b = half_a + n_pad;                                // n_pad halves (the rest of the buffer)
-  auto k_row = [&](int64_t j) { return a.k + static_cast<size_t>(j) * a.k_stride; };
-  auto v_row = [&](int64_t j) { return a.v + static_cast<size_t>(j) * a.v_stride; };
+  auto k_row = [&](int64_t j) { return a.k + kv_row(a, j) * a.k_stride; };
+  auto v_row = [&](int64_t j) { return a.v + kv_row(a, j) * a.v_stride; };
 
   // Scores. The query is not contiguous in ggml's graph, so these are always vec_dot rows,
   // except that an F16 cache converts it first and then uses tinyBLAS for batches.

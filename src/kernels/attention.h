@@ -15,9 +15,14 @@ namespace heft::kernels {
 
 struct AttentionArgs {
   const float* q = nullptr;      // (hd_k)
-  const uint8_t* k = nullptr;    // row j of this KV head at k + j * k_stride
-  const uint8_t* v = nullptr;    // row j of this KV head at v + j * v_stride
+  const uint8_t* k = nullptr;    // cache row i of this KV head at k + i * k_stride
+  const uint8_t* v = nullptr;    // cache row i of this KV head at v + i * v_stride
   size_t k_stride = 0, v_stride = 0;
+  // Position j's cache row: j itself when blocks is null (one sequence, its
+  // positions in order), else row j % B of block blocks[j / B], B = 1 << block_shift
+  // (a server's sequences in blocks of one pool). The arithmetic is the same either way.
+  const int32_t* blocks = nullptr;
+  int block_shift = 0;
   bool f16 = false;              // cache element type: F16, else F32
   int64_t hd_k = 0, hd_v = 0;
   int64_t n_kv = 0;              // positions 0 .. n_kv-1 exist
@@ -26,6 +31,12 @@ struct AttentionArgs {
   float softcap = 0.0f;          // > 0: scores become softcap * tanh(scores / softcap)
   bool batch = false;            // part of a prompt batch (tinyBLAS order) rather than one token
 };
+
+inline size_t kv_row(const AttentionArgs& a, int64_t j) {
+  if (!a.blocks) return static_cast<size_t>(j);
+  const int64_t mask = (int64_t{1} << a.block_shift) - 1;
+  return (static_cast<size_t>(a.blocks[j >> a.block_shift]) << a.block_shift) | static_cast<size_t>(j & mask);
+}
 
 // Floats of scratch attention_head needs for up to n_kv_max positions.
 size_t attention_scratch_floats(int64_t n_kv_max, int64_t hd_k, int64_t hd_v);

@@ -43,7 +43,7 @@ static void value_slot(const AttentionArgs& a, const float* p, int64_t slot, int
   for (int c = 0; c < kN; ++c) acc[c] = V16::zero();
   int64_t j = a.first + ((slot - a.first % slots) + slots) % slots;
   for (; j < a.n_kv; j += slots) {
-    const uint8_t* row = a.v + static_cast<size_t>(j) * a.v_stride;
+    const uint8_t* row = a.v + kv_row(a, j) * a.v_stride;
     const V16 pj = V16::set1(p[j]);
     #pragma GCC unroll 8
     for (int c = 0; c < kN; ++c) {
@@ -74,7 +74,7 @@ static void value_product(const AttentionArgs& a, const float* p, float* out, fl
   }
   for (int64_t j = a.first; j < a.n_kv; ++j) {  // lanes past the last whole 16, one by one
     float* s = acc + (j % slots) * hv;
-    const uint8_t* row = a.v + static_cast<size_t>(j) * a.v_stride;
+    const uint8_t* row = a.v + kv_row(a, j) * a.v_stride;
     for (int64_t d = hv16; d < hv; ++d) {
       float v;
       if constexpr (kF16) {
@@ -117,7 +117,7 @@ void attention_head(const AttentionArgs& a, float* out, float* scratch) {
   float* qf = scratch + n_pad;            // hd_k (the query as the dot reads it)
   float* acc = qf + (a.hd_k + 15) / 16 * 16;  // 64 x hd_v value accumulators
   const int64_t hk = a.hd_k, np = hk & ~int64_t{63};
-  auto k_row = [&](int64_t j) { return a.k + static_cast<size_t>(j) * a.k_stride; };
+  auto k_row = [&](int64_t j) { return a.k + kv_row(a, j) * a.k_stride; };
 
   if (a.f16) {
     int64_t d = 0;

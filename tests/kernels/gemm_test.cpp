@@ -6,7 +6,9 @@
 // - other types: |y - y_ref| <= 1e-5 * sum_i |w_i x_i| (float64, from the
 //   dequantized operands): both sum exact integer block dots in float, in
 //   different orders;
-// - every output is the same whatever rows and tokens a call covers (thread splits).
+// - every output is the same whatever rows and tokens a call covers (thread
+//   splits, and a server's step of many sequences: each token's outputs
+//   depend on its own activations and the order asked for, nothing else).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -156,7 +158,6 @@ TEST(Gemm, EveryTargetMatchesTheReference) {
       for (int64_t n : {1, 6, 9}) {
         const Problem p = make(type, k, 11, n, 7 + static_cast<uint32_t>(n));
         for (bool batch : {false, true}) {
-          if (batch && n == 1) continue;
           const auto ref = reference(p, batch, x86_order(target, type, batch));
           std::vector<float> y(ref.size(), NAN);
           run(p, target, batch, 0, p.rows, y);
@@ -243,6 +244,37 @@ TEST(Gemm, OutputsDoNotDependOnTheSplit) {
       run(p, target, true, 3, 4, parts);
       run(p, target, true, 10, 12, parts);
       EXPECT_EQ(std::memcmp(whole.data(), parts.data(), whole.size() * 4), 0) << name(target, type);
+    }
+  }
+}
+
+// Tokens [t0, t0 + count) of p as a problem of their own.
+Problem tokens_of(const Problem& p, int64_t t0, int64_t count) {
+  Problem q = p;
+  q.n = count;
+  q.x.assign(p.x.begin() + t0 * p.k, p.x.begin() + (t0 + count) * p.k);
+  return q;
+}
+
+// Batch invariance: a token's outputs are bit-identical whether it is computed
+// alone, first, last or in the middle of a call of any size, in either order
+// (GemmArgs::batch alone chooses the order; one token in batch order included).
+TEST(Gemm, EachTokenIsTheSameInAnyBatch) {
+  for (SimdTarget target : kernels::simd_supported()) {
+    for (GgmlType type : kTypes) {
+      const int64_t k = formats::type_traits(type)->block_size == 256 ? 512 : 288;
+      const Problem p = make(type, k, 19, 11, 123);
+      for (bool batch : {false, true}) {
+        std::vector<float> whole(static_cast<size_t>(p.n * p.rows), NAN);
+        run(p, target, batch, 0, p.rows, whole);
+        for (auto [t0, count] : {std::pair<int64_t, int64_t>{0, 1}, {4, 1}, {10, 1}, {0, 2}, {3, 5}, {6, 5}, {1, 9}}) {
+          const Problem q = tokens_of(p, t0, count);
+          std::vector<float> part(static_cast<size_t>(count * p.rows), NAN);
+          run(q, target, batch, 0, p.rows, part);
+          ASSERT_EQ(std::memcmp(part.data(), whole.data() + t0 * p.rows, part.size() * 4), 0)
+              << name(target, type) << (batch ? " batch" : " token") << " order, tokens " << t0 << ".." << t0 + count - 1;
+        }
+      }
     }
   }
 }

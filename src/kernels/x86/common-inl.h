@@ -115,12 +115,18 @@ static void run_decode(const GemmArgs& a, Tile tile) {
   for (int64_t r = a.r0; r < a.r1; ++r) tile(a, r, 0);
 }
 
-// Several tokens each in decode's order (GemmArgs::batch unset), where a
-// kernel's batch order differs from it: tile(a, r, t) per row and token.
+// Several tokens each in decode's order (GemmArgs::batch unset: a server's
+// step over many sequences): tile(a, r, t) per row and token, so each token's
+// outputs are bit-identical to its decode alone. Rows in groups of 8, every
+// token over a group before the next, so the group's weights are read from
+// memory once and from L1 for the other tokens.
 template <class Tile>
 static void run_each_token(const GemmArgs& a, Tile tile) {
-  for (int64_t t = 0; t < a.n; ++t)
-    for (int64_t r = a.r0; r < a.r1; ++r) tile(a, r, t);
+  for (int64_t r0 = a.r0; r0 < a.r1; r0 += 8) {
+    const int64_t r1 = std::min(a.r1, r0 + 8);
+    for (int64_t t = 0; t < a.n; ++t)
+      for (int64_t r = r0; r < r1; ++r) tile(a, r, t);
+  }
 }
 
 // Prompt batches from rows packed 8 at a time (Packed8 in gemm_legacy-inl.h,

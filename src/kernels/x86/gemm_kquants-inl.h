@@ -704,11 +704,8 @@ static void q4k_run_packed(const GemmArgs& a) { run_packed(a, pack_q4k_rows8, q4
 template <bool kFifthBit>
 static void q45k_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
-  if constexpr (HEFT_AVX512) {  // 32 registers: the 8-row transposed tile fits
-    if (a.n > 1) return q45k_run8<kFifthBit>(a);
-  }
-  if (a.n == 1) return run_decode(a, q45k_decode_row<kFifthBit>);
-  if (!a.batch) return run_each_token(a, q45k_decode_row<kFifthBit>);
+  if (!a.batch) return a.n == 1 ? run_decode(a, q45k_decode_row<kFifthBit>) : run_each_token(a, q45k_decode_row<kFifthBit>);
+  if constexpr (HEFT_AVX512) return q45k_run8<kFifthBit>(a);  // 32 registers: the 8-row transposed tile fits
   if constexpr (kFifthBit) run_tiles<kR, kT>(a, 64, q5k_tile<kR, kT>, q5k_tile<1, kT>, q5k_tile<kR, 1>, q5k_tile<1, 1>);
   else q4k_run_packed(a);
 }
@@ -925,11 +922,8 @@ static void q2k_run_packed(const GemmArgs& a) { run_packed(a, pack_q2k_rows8, q2
 template <class F>
 static void q16_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
-  if constexpr (HEFT_AVX512 && std::is_same_v<F, FQ6_K>) {
-    if (a.n > 1) return q6k_run8(a);
-  }
-  if (a.n == 1) return run_decode(a, q16_decode_row<F>);
-  if (!a.batch) return run_each_token(a, q16_decode_row<F>);
+  if (!a.batch) return a.n == 1 ? run_decode(a, q16_decode_row<F>) : run_each_token(a, q16_decode_row<F>);
+  if constexpr (HEFT_AVX512 && std::is_same_v<F, FQ6_K>) return q6k_run8(a);
   if constexpr (!HEFT_AVX512 && std::is_same_v<F, FQ2_K>) return q2k_run_packed(a);
   run_tiles<kR, kT>(a, 64, q16_tile<F, kR, kT>, q16_tile<F, 1, kT>, q16_tile<F, kR, 1>, q16_tile<F, 1, 1>);
 }

@@ -581,18 +581,22 @@ static void legacy_run_pd(const GemmArgs& a) {
   }
 }
 
+// The order is chosen by GemmArgs::batch alone, never by the number of
+// tokens: a server's step mixes prompt rows (batch order) and generated ones
+// (decode order), and each row must come out as it would alone.
 template <class W>
 static void legacy_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 4 : 2, kT = 4;
+  if (!a.batch) {
+    if constexpr (W::kWholeBlockSums) return a.n == 1 ? run_decode(a, q4_0_decode_row) : run_each_token(a, q4_0_decode_row);
+    else return a.n == 1 ? run_decode(a, legacy_tile<W, 1, 1>) : run_each_token(a, legacy_tile<W, 1, 1>);
+  }
   if constexpr (!HEFT_AVX512 && !W::kHasMin && !W::kWholeBlockSums) {  // Q8_0, Q5_0
-    if (a.n > 1) return legacy_run_pd<W>(a);
+    return legacy_run_pd<W>(a);
   }
   if constexpr (W::kWholeBlockSums) {  // Q4_0
-    if (a.n > 1 && !HEFT_AVX512) q4_0_run_packed(a);
-    else if (a.n > 1) legacy_run8<W>(a);
-    else run_decode(a, q4_0_decode_row);
-  } else if (a.n == 1) {
-    run_decode(a, legacy_tile<W, 1, 1>);
+    if constexpr (!HEFT_AVX512) q4_0_run_packed(a);
+    else legacy_run8<W>(a);
   } else {
     run_tiles<kR, kT>(a, 64, legacy_tile<W, kR, kT>, legacy_tile<W, 1, kT>, legacy_tile<W, kR, 1>, legacy_tile<W, 1, 1>);
   }
