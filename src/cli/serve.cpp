@@ -6,6 +6,8 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cctype>
+#include <cmath>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -27,15 +29,48 @@ struct ServeArgs {
   uint16_t port = 8080;
   size_t max_body = 8 << 20, max_queue = 64, max_connections = 256;
   double shutdown_timeout = 30;
+  int64_t parallel = 8, batch_tokens = 512, kv_size = 0;
+  std::string kv_memory;
   bool log_prompts = false;
   ContextOptions ctx;
 };
+
+// "2G", "512MiB", "1000000": bytes (K, M, G, T and their KiB forms are powers of 1024).
+util::Result<uint64_t> parse_bytes(const std::string& text) {
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(text, &used);
+  } catch (...) {
+    used = 0;
+  }
+  std::string unit = text.substr(used);
+  for (auto& c : unit) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  if (unit.size() > 1 && unit.back() == 'B') unit.pop_back();
+  if (unit.size() > 1 && unit.back() == 'I') unit.pop_back();
+  const std::string units = "KMGT";
+  double scale = 1;
+  if (unit.size() == 1 && units.find(unit[0]) != std::string::npos) scale = std::pow(1024.0, 1.0 + static_cast<double>(units.find(unit[0])));
+  else if (!unit.empty() && unit != "B") used = 0;
+  if (used == 0 || !(v > 0) || v * scale > 1e18)
+    return util::fail("--kv-memory: '" + text + "' is not a size in bytes (e.g. 2G, 512MiB, 1000000)");
+  return static_cast<uint64_t>(v * scale);
+}
 
 int serve(const ServeArgs& a) {
   serve::ApiOptions api;
   api.alias = a.alias;
   api.log_prompts = a.log_prompts;
   api.max_waiting = a.max_queue;
+  api.parallel = a.parallel;
+  api.batch_tokens = a.batch_tokens;
+  if (a.kv_size < 0) return report(util::Error("--kv-size must be positive"));
+  api.kv_tokens = a.kv_size;
+  if (!a.kv_memory.empty()) {
+    auto bytes = parse_bytes(a.kv_memory);
+    if (!bytes) return report(bytes.error());
+    api.kv_memory = *bytes;
+  }
   api.api_key = a.api_key;
   if (!a.api_key_file.empty()) {
     auto key = util::read_file(a.api_key_file, 64 << 10);
@@ -98,7 +133,8 @@ int serve(const ServeArgs& a) {
     return report(attached.error());
   }
   ready.store(true);
-  fmt::print(stderr, "heft serve: model '{}' ready ({}, context {} tokens)\n", app.alias(), loaded->path, app.n_ctx());
+  fmt::print(stderr, "heft serve: model '{}' ready ({}, context {} tokens, KV cache {} tokens in {:.1f} MiB, {} sequences at once)\n",
+             app.alias(), loaded->path, app.n_ctx(), app.kv_tokens(), static_cast<double>(app.kv_bytes()) / (1 << 20), a.parallel);
 
   std::unique_lock lock(mu);
   stop_cv.wait(lock, [&] { return stop; });
@@ -136,6 +172,14 @@ Action add_serve(CLI::App& app) {
                   "Seconds running requests may take to finish after SIGTERM before they are cancelled")
       ->capture_default_str();
   cmd->add_flag("--log-prompts", a->log_prompts, "Include the prompt text in the request log lines");
+  cmd->add_option("--parallel", a->parallel, "Sequences generated at once (continuous batching); more wait in the queue")
+      ->capture_default_str();
+  cmd->add_option("--batch-tokens", a->batch_tokens,
+                  "Tokens per forward pass: every running sequence's next token, then prompt chunks (at least --parallel)")
+      ->capture_default_str();
+  auto* kv = cmd->add_option("--kv-size", a->kv_size,
+                             "KV cache pool in tokens, shared by all sequences in blocks of 16 (default: --ctx-size x --parallel)");
+  cmd->add_option("--kv-memory", a->kv_memory, "KV cache pool in bytes instead (e.g. 2G, 512MiB)")->excludes(kv);
   a->ctx.add_to(cmd);
   return [a] { return serve(*a); };
 }

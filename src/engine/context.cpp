@@ -10,9 +10,12 @@
 
 namespace heft::engine {
 
+int64_t Context::default_n_ctx(const model::Model& model, int64_t n_ctx) {
+  return n_ctx > 0 ? n_ctx : std::min<int64_t>(model.hp.n_ctx_train ? model.hp.n_ctx_train : 4096, 4096);
+}
+
 util::Result<std::unique_ptr<Context>> Context::create(const model::Model& model, const ContextParams& params) {
-  int64_t n_ctx = params.n_ctx;
-  if (n_ctx <= 0) n_ctx = std::min<int64_t>(model.hp.n_ctx_train ? model.hp.n_ctx_train : 4096, 4096);
+  const int64_t n_ctx = default_n_ctx(model, params.n_ctx);
   if (n_ctx > (1 << 20)) return util::fail("context size " + std::to_string(n_ctx) + " is too large");
   // Learned position embeddings end at the training context; there is nothing past it.
   if (model.spec->positions == model::Positions::Learned && model.hp.n_ctx_train > 0 && n_ctx > model.hp.n_ctx_train)

@@ -35,6 +35,8 @@ struct ContextParams {
 class Context {
  public:
   static util::Result<std::unique_ptr<Context>> create(const model::Model& model, const ContextParams& params);
+  // The context a request for n_ctx gets (0: the model's training context, capped at 4096).
+  static int64_t default_n_ctx(const model::Model& model, int64_t n_ctx);
 
   // Appends tokens at positions n_past(), n_past()+1, ... (the prompt as one
   // batch, matrix-matrix; generation one token at a time). Keeps logits for

@@ -52,73 +52,92 @@ std::string StopMatcher::flush() {
   return out;
 }
 
+Generation::Generation(const tokenizer::Tokenizer& tok, Sampler& sampler, const GenerateParams& params,
+                       std::function<void(std::string_view)> on_text)
+    : tok_(tok), sampler_(sampler), params_(params), on_text_(std::move(on_text)), decoder_(tok), matcher_(params.stop) {}
+
+void Generation::emit(const std::string& piece) {
+  if (piece.empty()) return;
+  result_.text += piece;
+  if (on_text_) on_text_(piece);
+}
+
+void Generation::start(std::span<const int32_t> prompt) {
+  for (int32_t t : prompt) sampler_.accept(t);
+  result_.stop_reason = StopReason::MaxTokens;
+  if (params_.max_tokens == 0) end(StopReason::MaxTokens);
+}
+
+void Generation::step(const float* logits) {
+  const int32_t id = sampler_.sample(logits);
+  sampler_.accept(id);
+  result_.tokens.push_back(id);
+  if (params_.on_token) params_.on_token(id, logits);
+  if (!params_.ignore_eog && tok_.is_eog(id)) return end(StopReason::EndOfGeneration);
+  bool stopped = false;
+  emit(matcher_.feed(decoder_.step(id), stopped));
+  if (stopped) {
+    result_.stop_reason = StopReason::StopString;
+    done_ = true;
+    return;
+  }
+  if (params_.max_tokens >= 0 && static_cast<int64_t>(result_.tokens.size()) >= params_.max_tokens) end(StopReason::MaxTokens);
+}
+
+void Generation::end(StopReason r) {
+  if (done_) return;
+  done_ = true;
+  result_.stop_reason = r;
+  if (r == StopReason::Cancelled) return;
+  bool stopped = false;
+  emit(matcher_.feed(decoder_.finish(), stopped));
+  if (stopped) result_.stop_reason = StopReason::StopString;
+  else emit(matcher_.flush());
+}
+
 util::Result<GenerateResult> generate(Context& ctx, Sampler& sampler, const tokenizer::Tokenizer& tok,
                                       std::span<const int32_t> prompt, const GenerateParams& params,
                                       const std::function<void(std::string_view)>& on_text) {
   using clock = std::chrono::steady_clock;
-  GenerateResult r;
   if (ctx.n_past() + static_cast<int64_t>(prompt.size()) > ctx.n_ctx())
     return util::fail("the prompt (" + std::to_string(prompt.size()) + " tokens) does not fit the context of " +
                       std::to_string(ctx.n_ctx()) + " tokens; raise --ctx-size or shorten the prompt");
   if (prompt.empty() && ctx.n_past() == 0) return util::fail("the prompt is empty and the model adds no BOS token");
 
-  for (int32_t t : prompt) sampler.accept(t);
+  Generation gen(tok, sampler, params, on_text);
+  GenerateResult& r = gen.result();
+  gen.start(prompt);
   if (params.cancelled && params.cancelled()) {
-    r.stop_reason = StopReason::Cancelled;
-    return r;
+    gen.end(StopReason::Cancelled);
+    return std::move(r);
   }
   auto t0 = clock::now();
   if (!prompt.empty()) HEFT_TRY(ctx.decode(prompt));
   r.timings.prompt_ms = std::chrono::duration<double, std::milli>(clock::now() - t0).count();
   r.timings.prompt_tokens = static_cast<int64_t>(prompt.size());
 
-  tokenizer::StreamingDecoder decoder(tok);
-  StopMatcher matcher(params.stop);
-  auto emit = [&](const std::string& piece) {
-    if (piece.empty()) return;
-    r.text += piece;
-    if (on_text) on_text(piece);
-  };
   const int64_t n_keep = params.n_keep >= 0 ? params.n_keep : (tok.adds_bos() ? 1 : 0);
   auto t1 = clock::now();
-  bool stopped = false;
-  r.stop_reason = StopReason::MaxTokens;
-  while (params.max_tokens < 0 || static_cast<int64_t>(r.tokens.size()) < params.max_tokens) {
-    const int32_t id = sampler.sample(ctx.last_logits());
-    sampler.accept(id);
-    r.tokens.push_back(id);
-    if (params.on_token) params.on_token(id, ctx.last_logits());
-    if (!params.ignore_eog && tok.is_eog(id)) {
-      r.stop_reason = StopReason::EndOfGeneration;
-      break;
-    }
-    emit(matcher.feed(decoder.step(id), stopped));
-    if (stopped) {
-      r.stop_reason = StopReason::StopString;
-      break;
-    }
-    if (params.max_tokens >= 0 && static_cast<int64_t>(r.tokens.size()) >= params.max_tokens) break;
+  while (!gen.done()) {
+    gen.step(ctx.last_logits());
+    if (gen.done()) break;
     if (ctx.n_past() >= ctx.n_ctx()) {
       if (!params.context_shift || ctx.n_past() - n_keep < 2) {
-        r.stop_reason = StopReason::ContextFull;
+        gen.end(StopReason::ContextFull);
         break;
       }
       ctx.shift(n_keep, (ctx.n_past() - n_keep) / 2);
     }
     if (params.cancelled && params.cancelled()) {
-      r.stop_reason = StopReason::Cancelled;
+      gen.end(StopReason::Cancelled);
       break;
     }
+    const int32_t id = gen.next();
     HEFT_TRY(ctx.decode(std::span<const int32_t>(&id, 1)));
-  }
-  if (!stopped && r.stop_reason != StopReason::Cancelled) {
-    emit(matcher.feed(decoder.finish(), stopped));
-    if (stopped) r.stop_reason = StopReason::StopString;
-    else emit(matcher.flush());
   }
   r.timings.generation_ms = std::chrono::duration<double, std::milli>(clock::now() - t1).count();
   r.timings.generated_tokens = static_cast<int64_t>(r.tokens.size());
-  return r;
+  return std::move(r);
 }
 
 }  // namespace heft::engine

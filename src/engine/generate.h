@@ -11,6 +11,7 @@
 
 #include "engine/context.h"
 #include "engine/sampler.h"
+#include "tokenizer/streaming_decoder.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"
 
@@ -68,5 +69,41 @@ class StopMatcher {
   std::vector<std::string> stops_;
   std::string held_;
 };
+
+// One sequence's generation, step by step: sampling, end-of-generation, stop
+// strings, the token limit and its text. generate() drives it for one
+// sequence; the server's scheduler drives many, one step each per pass, so
+// both stop and stream exactly alike.
+class Generation {
+ public:
+  // tok, sampler and params outlive it; on_text as generate()'s.
+  Generation(const tokenizer::Tokenizer& tok, Sampler& sampler, const GenerateParams& params,
+             std::function<void(std::string_view)> on_text);
+  // The prompt goes to the sampler (its penalties see it). With max_tokens 0
+  // the generation is over at once.
+  void start(std::span<const int32_t> prompt);
+  // Samples the next token from logits (n_vocab floats) and streams its text.
+  // Afterwards either done(), or next() is the token to decode before the next step.
+  void step(const float* logits);
+  // Ends it for a reason outside it (a full context, a cancelled request): text
+  // held back is flushed unless cancelled.
+  void end(StopReason r);
+  bool done() const { return done_; }
+  int32_t next() const { return result_.tokens.back(); }
+  GenerateResult& result() { return result_; }
+
+ private:
+  void emit(const std::string& piece);
+
+  const tokenizer::Tokenizer& tok_;
+  Sampler& sampler_;
+  const GenerateParams& params_;
+  std::function<void(std::string_view)> on_text_;
+  tokenizer::StreamingDecoder decoder_;
+  StopMatcher matcher_;
+  GenerateResult result_;
+  bool done_ = false;
+};
+
 
 }  // namespace heft::engine

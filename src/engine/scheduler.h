@@ -1,14 +1,21 @@
 #pragma once
-// Runs generation requests for a server on one worker thread: requests wait in
-// a bounded queue and are generated in order of arrival, each from a fresh
-// context, so a request's tokens never depend on what else was asked (at
-// temperature 0 they equal `heft run`'s). A consumer thread reads each job's
-// text and tokens as they come and may cancel it; a cancelled job frees the
-// worker before its next forward pass.
+// Continuous batching for a server, on one worker thread. Requests wait in a
+// bounded queue and are admitted in order of arrival while fewer than
+// `parallel` run and the cache can hold what each may need (its prompt plus
+// max_tokens, reserved up front so a running sequence never runs out); each
+// pass then computes every running sequence's next token and, with the rest
+// of the `batch_tokens` budget, chunks of the prompts still being read, so a
+// long prompt never stalls the streams already running.
 //
-// This is the seam continuous batching plugs into (docs/serving.md): the
-// interface (submit, events, cancel, counts) stays; the worker will step many
-// sequences at once over a shared block pool.
+// The cache is one pool of blocks (engine::BlockPool): a prompt whose first
+// blocks were computed before (same tokens, summed in the same order) starts
+// from them. A sequence's rows are summed exactly as `heft run` sums them
+// (prompt chunks of n_batch in batch order, a lone row and generated tokens in
+// single-token order) and no row depends on the others in a pass, so at
+// temperature 0 a request gets `heft run`'s tokens whatever else is running.
+//
+// A consumer thread reads each job's text and tokens as they come and may
+// cancel it; a cancelled job leaves the pass after the one running now.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -21,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/block_pool.h"
 #include "engine/context.h"
 #include "engine/generate.h"
 #include "engine/sampler.h"
@@ -69,6 +77,7 @@ class Job {
   Clock::time_point started() const { return started_; }        // left the queue
   std::optional<Clock::time_point> first_token() const { return first_token_; }
   std::vector<double> inter_token_seconds() const;               // gaps between sampled tokens
+  int64_t cached_tokens() const { return cached_tokens_.load(); }  // prompt tokens found in the prefix cache
 
  private:
   friend class Scheduler;
@@ -83,38 +92,58 @@ class Job {
   Clock::time_point enqueued_, started_;
   std::optional<Clock::time_point> first_token_;
   std::vector<Clock::time_point> token_times_;
+  std::atomic<int64_t> cached_tokens_{0};
+};
+
+struct SchedulerParams {
+  size_t max_waiting = 64;     // jobs that may wait; past it submit refuses
+  int64_t parallel = 8;        // sequences generated at once
+  int64_t batch_tokens = 512;  // rows per pass (at least parallel; the context's max_rows at most)
 };
 
 class Scheduler {
  public:
-  // ctx and tok outlive the scheduler; max_waiting: jobs that may wait (past it submit refuses).
-  Scheduler(Context& ctx, const tokenizer::Tokenizer& tok, size_t max_waiting);
+  // ctx (created with kv_rows and max_rows for this) and tok outlive the scheduler.
+  Scheduler(Context& ctx, const tokenizer::Tokenizer& tok, SchedulerParams params);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  // nullptr when the queue is full (the server answers 429).
+  // nullptr when the queue is full (the server answers 429). A job whose prompt
+  // plus max_tokens exceeds max_sequence_tokens() ends at once with an error.
   std::shared_ptr<Job> submit(JobSpec spec);
   size_t waiting() const;
-  size_t running() const;
+  size_t running() const { return running_.load(); }
   int64_t n_ctx() const { return ctx_.n_ctx(); }
-  // Tokens of KV cache in use now, and in all.
-  int64_t kv_used() const { return kv_used_.load(); }
-  int64_t kv_total() const { return ctx_.n_ctx(); }
+  // The most positions one sequence may use: its context, or the whole pool if smaller.
+  int64_t max_sequence_tokens() const;
+  // Cache blocks held by sequences now, and in all; tokens per block.
+  int64_t kv_blocks_used() const { return blocks_used_.load(); }
+  int64_t kv_blocks_total() const { return pool_.total(); }
+  int64_t block_size() const { return pool_.block_size(); }
+  // Prompt tokens looked up in the prefix cache, and found there.
+  int64_t prefix_queries() const { return prefix_queries_.load(); }
+  int64_t prefix_hits() const { return prefix_hits_.load(); }
 
  private:
+  struct Sequence;
   void work();
-  void run(Job& job);
+  void admit(std::vector<std::unique_ptr<Sequence>>& running);  // under mu_
+  bool step(std::vector<std::unique_ptr<Sequence>>& running);   // false: the pass failed (each sequence ended)
+  void finish(Sequence& s, const util::Error* error = nullptr);  // hands the job its outcome, frees the blocks
+  int64_t blocks_for(const JobSpec& spec) const;
 
   Context& ctx_;
   const tokenizer::Tokenizer& tok_;
-  size_t max_waiting_;
+  SchedulerParams params_;
+  BlockPool pool_;        // the worker's only
+  int64_t reserved_ = 0;  // blocks promised to running sequences and not yet taken
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<std::shared_ptr<Job>> queue_;
-  bool running_job_ = false;
   bool stop_ = false;
-  std::atomic<int64_t> kv_used_{0};
+  std::atomic<size_t> running_{0};
+  std::atomic<int64_t> blocks_used_{0}, prefix_queries_{0}, prefix_hits_{0};
   std::thread worker_;
 };
 

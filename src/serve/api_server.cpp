@@ -106,13 +106,13 @@ struct LegacyLogprobs {
   }
 };
 
-Json usage_json(int64_t prompt, int64_t completion) {
+Json usage_json(int64_t prompt, int64_t completion, int64_t cached) {
   Json u = Json::object();
   u.set("prompt_tokens", Json(prompt));
   u.set("completion_tokens", Json(completion));
   u.set("total_tokens", Json(prompt + completion));
   Json details = Json::object();
-  details.set("cached_tokens", Json(int64_t{0}));
+  details.set("cached_tokens", Json(cached));
   u.set("prompt_tokens_details", std::move(details));
   return u;
 }
@@ -143,7 +143,24 @@ ApiServer::~ApiServer() {
 util::Result<void> ApiServer::attach(session::LoadedModel& model, const engine::ContextParams& params) {
   model_ = &model;
   if (alias_.empty()) alias_ = std::filesystem::path(model.path).stem().string();
-  ctx_ = HEFT_TRY(engine::Context::create(*model.model, params));
+  if (opts_.parallel < 1) return util::fail("--parallel must be at least 1");
+  if (opts_.batch_tokens < opts_.parallel)
+    return util::fail("--batch-tokens (" + std::to_string(opts_.batch_tokens) + ") must be at least --parallel (" +
+                      std::to_string(opts_.parallel) + "): every running sequence takes a row of each pass");
+  engine::ContextParams p = params;
+  const auto& hp = model.model->hp;
+  const int64_t n_ctx = engine::Context::default_n_ctx(*model.model, params.n_ctx), bs = engine::Context::block_size();
+  const size_t row_bytes = engine::KvCache::row_bytes(hp.n_layer, int64_t{hp.n_head_kv} * hp.head_dim_k,
+                                                      int64_t{hp.n_head_kv} * hp.head_dim_v, params.cache_type);
+  int64_t rows = opts_.kv_tokens;
+  if (rows == 0 && opts_.kv_memory > 0) rows = static_cast<int64_t>(opts_.kv_memory / row_bytes) / bs * bs;
+  if (rows == 0 && opts_.kv_memory == 0) rows = n_ctx * opts_.parallel;
+  if (rows < bs)
+    return util::fail("the KV cache must hold at least one block of " + std::to_string(bs) + " tokens (" +
+                      std::to_string(row_bytes * static_cast<size_t>(bs)) + " bytes for this model)");
+  p.kv_rows = (rows + bs - 1) / bs * bs;
+  p.max_rows = opts_.batch_tokens;
+  ctx_ = HEFT_TRY(engine::Context::create(*model.model, p));
   auto chat = session::ChatPrompt::create(session::load_model_templates(model));
   if (chat) {
     chat_ = std::move(*chat);
@@ -152,7 +169,8 @@ util::Result<void> ApiServer::attach(session::LoadedModel& model, const engine::
     chat_error_ = chat.error().message;
   }
   metrics_ = std::make_unique<Metrics>(alias_);
-  scheduler_ = std::make_unique<engine::Scheduler>(*ctx_, *model.tokenizer, opts_.max_waiting);
+  scheduler_ = std::make_unique<engine::Scheduler>(
+      *ctx_, *model.tokenizer, engine::SchedulerParams{opts_.max_waiting, opts_.parallel, opts_.batch_tokens});
   ready_.store(true);
   return {};
 }
@@ -237,8 +255,11 @@ void ApiServer::route(const HttpRequest& req, ResponseWriter& w, Outcome& o) {
     Metrics::Gauges g;
     g.running = static_cast<int64_t>(scheduler_->running());
     g.waiting = static_cast<int64_t>(scheduler_->waiting());
-    g.kv_used = scheduler_->kv_used();
-    g.kv_total = scheduler_->kv_total();
+    g.kv_blocks_used = scheduler_->kv_blocks_used();
+    g.kv_blocks_total = scheduler_->kv_blocks_total();
+    g.block_size = scheduler_->block_size();
+    g.prefix_queries = scheduler_->prefix_queries();
+    g.prefix_hits = scheduler_->prefix_hits();
     return w.send(200, "text/plain; version=0.0.4; charset=utf-8", metrics_->render(g));
   }
   if (req.path == "/v1/models") return models(w);
@@ -360,18 +381,19 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
   o.prompt_tokens = static_cast<int64_t>(prompt.size());
   if (prompt.empty()) return fail(bad_field(chat ? "messages" : "prompt", "the prompt is empty and the model adds no BOS token"));
 
-  const int64_t n_ctx = ctx_->n_ctx(), n_prompt = static_cast<int64_t>(prompt.size());
+  // A sequence may use its whole context, unless the cache pool is smaller than that.
+  const int64_t n_ctx = scheduler_->max_sequence_tokens(), n_prompt = static_cast<int64_t>(prompt.size());
+  const std::string limit = n_ctx < ctx_->n_ctx() ? "the KV cache of " + std::to_string(n_ctx) + " tokens (--kv-size)"
+                                                  : "the context of " + std::to_string(n_ctx) + " tokens (--ctx-size)";
   const char* max_field = chat ? "max_completion_tokens" : "max_tokens";
   if (n_prompt >= n_ctx)
-    return fail(bad_field(chat ? "messages" : "prompt", "the prompt has " + std::to_string(n_prompt) +
-                                                            " tokens; the context holds " + std::to_string(n_ctx) +
-                                                            " (--ctx-size), and at least one must be left to generate"));
+    return fail(bad_field(chat ? "messages" : "prompt", "the prompt has " + std::to_string(n_prompt) + " tokens; " +
+                                                            limit + " holds fewer, with at least one left to generate"));
   const int64_t max_tokens = r.max_tokens.value_or(n_ctx - n_prompt);
   if (n_prompt + max_tokens > n_ctx)
     return fail(bad_field(max_field, "the prompt has " + std::to_string(n_prompt) + " tokens and " + max_field +
                                          " asks for " + std::to_string(max_tokens) + ": " +
-                                         std::to_string(n_prompt + max_tokens) + " is more than the context of " +
-                                         std::to_string(n_ctx) + " tokens (--ctx-size)"));
+                                         std::to_string(n_prompt + max_tokens) + " is more than " + limit));
   auto sampling = session::resolve_sampling(r.sampling, model_->model->file.metadata, ctx_->n_vocab());
   if (!sampling) return fail(bad_field(sampling.error().field, sampling.error().message));
 
@@ -565,7 +587,7 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
       c.set("created", Json(created));
       c.set("model", Json(alias_));
       c.set("choices", Json::array());
-      c.set("usage", usage_json(n_prompt, completion_tokens));
+      c.set("usage", usage_json(n_prompt, completion_tokens, jobs.front()->cached_tokens()));
       w.write(sse(c));
     }
     w.write("data: [DONE]\n\n");
@@ -579,7 +601,7 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
   doc.set("created", Json(created));
   doc.set("model", Json(alias_));
   doc.set("choices", std::move(choices));
-  doc.set("usage", usage_json(n_prompt, completion_tokens));
+  doc.set("usage", usage_json(n_prompt, completion_tokens, jobs.front()->cached_tokens()));
   o.status = 200;
   w.send(200, kJson, doc.dump());
 }

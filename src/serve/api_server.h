@@ -24,6 +24,10 @@ struct ApiOptions {
   std::string api_key;        // empty: no key needed
   bool log_prompts = false;   // log lines include the prompt text
   size_t max_waiting = 64;    // requests waiting for the scheduler; past it 429
+  int64_t parallel = 8;       // sequences generated at once (engine::SchedulerParams)
+  int64_t batch_tokens = 512; // rows per forward pass
+  int64_t kv_tokens = 0;      // KV cache pool in tokens; 0: from kv_memory, else a context per parallel sequence
+  uint64_t kv_memory = 0;     // KV cache pool in bytes (when kv_tokens is 0)
 };
 
 class ApiServer {
@@ -38,6 +42,9 @@ class ApiServer {
   void cancel_all();
   const std::string& alias() const { return alias_; }
   int64_t n_ctx() const { return ctx_ ? ctx_->n_ctx() : 0; }
+  // The KV cache pool: tokens and bytes.
+  int64_t kv_tokens() const { return ctx_ ? ctx_->cache().n_rows() : 0; }
+  size_t kv_bytes() const { return ctx_ ? ctx_->cache().bytes() : 0; }
 
  private:
   struct Outcome;  // what the log line reports

@@ -39,7 +39,8 @@ class Metrics {
 
   // Gauges read when /metrics is asked for.
   struct Gauges {
-    int64_t running = 0, waiting = 0, kv_used = 0, kv_total = 0;
+    int64_t running = 0, waiting = 0, kv_blocks_used = 0, kv_blocks_total = 0, block_size = 0;
+    int64_t prefix_queries = 0, prefix_hits = 0;  // prompt tokens looked up in the prefix cache, found there
   };
   std::string render(const Gauges& g) const;
 

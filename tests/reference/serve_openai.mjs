@@ -227,7 +227,7 @@ try {
     for (const name of ["heft_requests_total", "heft_prompt_tokens_total", "heft_generated_tokens_total",
                         "heft_time_to_first_token_seconds_bucket", "heft_inter_token_latency_seconds_bucket",
                         "heft_request_duration_seconds_bucket", "heft_queue_time_seconds_bucket",
-                        "heft_sequences_waiting", "heft_kv_cache_capacity_tokens", "heft_process_resident_memory_bytes"])
+                        "heft_sequences_waiting", "heft_kv_cache_blocks", "heft_kv_cache_used_blocks", "heft_prefix_cache_hits_total", "heft_process_resident_memory_bytes"])
       check.check(new RegExp(`^${name}\\{model="demo"`, "m").test(text), `/metrics has ${name}`);
     check.check(/heft_requests_total\{model="demo",endpoint="\/v1\/completions",status="400"\} [1-9]/.test(text),
                 "/metrics counts the 400s");

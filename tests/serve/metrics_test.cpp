@@ -32,13 +32,15 @@ TEST(Metrics, EverySeriesCarriesTheModel) {
   m.count_request("/v1/completions", 400);
   m.add_tokens(10, 5);
   m.observe_ttft(0.2);
-  const std::string text = m.render({.running = 1, .waiting = 2, .kv_used = 30, .kv_total = 512});
+  const std::string text = m.render({.running = 1, .waiting = 2, .kv_blocks_used = 3, .kv_blocks_total = 32, .block_size = 16, .prefix_queries = 100, .prefix_hits = 48});
   EXPECT_NE(text.find("heft_requests_total{model=\"my \\\"model\\\"\",endpoint=\"/v1/completions\",status=\"200\"} 2\n"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("status=\"400\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("heft_prompt_tokens_total{model=\"my \\\"model\\\"\"} 10\n"), std::string::npos);
   EXPECT_NE(text.find("heft_sequences_waiting{model=\"my \\\"model\\\"\"} 2\n"), std::string::npos);
+  EXPECT_NE(text.find("heft_kv_cache_used_blocks{model=\"my \\\"model\\\"\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("heft_prefix_cache_hits_total{model=\"my \\\"model\\\"\"} 48\n"), std::string::npos);
   size_t pos = 0;
   int series = 0;
   while ((pos = text.find('\n', pos)) != std::string::npos) {
