@@ -6,6 +6,7 @@
 //   node bench/serve.mjs --url http://127.0.0.1:8080 [--concurrency 1,4,16,64]
 //     [--requests-per-stream 4] [--max-tokens 128] [--prompt-words 64] [--model NAME] [--json OUT]
 // Or let it start heft itself: --heft build/heft --model-file m.gguf [-t 2] [--ctx-size C]
+//   [--parallel N (default: the highest concurrency)] [--serve-args="more flags for heft serve"]
 // Tokens are counted as the server reports them (usage, via stream_options.include_usage);
 // one SSE chunk is one token for heft (a chunk per token) but not always for other servers,
 // so inter-token latency is the gap between content chunks.
@@ -13,8 +14,12 @@ import {spawn} from "node:child_process";
 
 const argv = process.argv.slice(2);
 const opt = {};
-for (let i = 0; i < argv.length; i++)
-  if (argv[i].startsWith("--")) opt[argv[i].slice(2)] = argv[i + 1] && !argv[i + 1].startsWith("--") ? argv[++i] : true;
+for (let i = 0; i < argv.length; i++) {
+  if (!argv[i].startsWith("--")) continue;
+  const eq = argv[i].indexOf("=");  // --serve-args="--decode-order batch"
+  if (eq > 0) opt[argv[i].slice(2, eq)] = argv[i].slice(eq + 1);
+  else opt[argv[i].slice(2)] = argv[i + 1] && !argv[i + 1].startsWith("--") ? argv[++i] : true;
+}
 const levels = String(opt.concurrency ?? "1,4,16,64").split(",").map(Number);
 const perStream = Number(opt["requests-per-stream"] ?? 4);
 const maxTokens = Number(opt["max-tokens"] ?? 128);
@@ -29,12 +34,20 @@ if (!url) {
   }
   const args = ["serve", opt["model-file"], "--port", "0", "-t", String(opt.t ?? 2), "--max-queue", "1024"];
   if (opt["ctx-size"]) args.push("-c", String(opt["ctx-size"]));
+  args.push("--parallel", String(opt.parallel ?? Math.max(...levels)));
+  if (opt["serve-args"]) args.push(...String(opt["serve-args"]).split(/\s+/).filter(Boolean));
   server = spawn(opt.heft, args, {stdio: ["ignore", "ignore", "pipe"]});
   let log = "";
   server.stderr.on("data", (d) => { log += d; });
-  while (!/listening on (http:\/\/\S+)/.test(log)) await new Promise((r) => setTimeout(r, 20));
+  while (!/listening on (http:\/\/\S+)/.test(log)) {
+    if (server.exitCode !== null) { console.error(`heft serve exited: ${log}`); process.exit(1); }
+    await new Promise((r) => setTimeout(r, 20));
+  }
   url = /listening on (http:\/\/\S+)/.exec(log)[1];
-  while ((await fetch(`${url}/health`).catch(() => ({status: 0}))).status !== 200) await new Promise((r) => setTimeout(r, 50));
+  while ((await fetch(`${url}/health`).catch(() => ({status: 0}))).status !== 200) {
+    if (server.exitCode !== null) { console.error(`heft serve exited: ${log}`); process.exit(1); }
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 const vocabulary = ["the", "little", "dog", "ran", "to", "a", "big", "tree", "and", "saw", "bird", "sun", "happy", "girl"];
@@ -80,6 +93,8 @@ function pct(xs, p) {
   return s[Math.min(s.length - 1, Math.floor(p * s.length))];
 }
 
+// One request first, not counted: the model's pages come in from the file.
+await one(999999);
 const rows = [];
 for (const c of levels) {
   const results = [];

@@ -30,7 +30,7 @@ struct ServeArgs {
   size_t max_body = 8 << 20, max_queue = 64, max_connections = 256;
   double shutdown_timeout = 30;
   int64_t parallel = 8, batch_tokens = 512, kv_size = 0;
-  std::string kv_memory;
+  std::string kv_memory, decode_order = "token";
   bool log_prompts = false;
   ContextOptions ctx;
 };
@@ -64,6 +64,9 @@ int serve(const ServeArgs& a) {
   api.max_waiting = a.max_queue;
   api.parallel = a.parallel;
   api.batch_tokens = a.batch_tokens;
+  if (a.decode_order != "token" && a.decode_order != "batch")
+    return report(util::Error("--decode-order must be token or batch, not '" + a.decode_order + "'"));
+  api.batch_order_only = a.decode_order == "batch";
   if (a.kv_size < 0) return report(util::Error("--kv-size must be positive"));
   api.kv_tokens = a.kv_size;
   if (!a.kv_memory.empty()) {
@@ -180,6 +183,11 @@ Action add_serve(CLI::App& app) {
   auto* kv = cmd->add_option("--kv-size", a->kv_size,
                              "KV cache pool in tokens, shared by all sequences in blocks of 16 (default: --ctx-size x --parallel)");
   cmd->add_option("--kv-memory", a->kv_memory, "KV cache pool in bytes instead (e.g. 2G, 512MiB)")->excludes(kv);
+  cmd->add_option("--decode-order", a->decode_order,
+                  "How generated tokens are summed: token (as heft run does, so temperature 0 gives heft run's tokens) or "
+                  "batch (as prompt batches: faster with many streams, results differ from heft run's by rounding; "
+                  "in both, a request's results never depend on the others running)")
+      ->capture_default_str();
   a->ctx.add_to(cmd);
   return [a] { return serve(*a); };
 }

@@ -65,8 +65,10 @@ struct Scheduler::Sequence {
   uint64_t chain = 0;           // chain hash of the published blocks
 
   Sequence(std::shared_ptr<Job> j, int64_t n_vocab) : job(std::move(j)), sampler(job->spec_.sampling, n_vocab) {}
-  // How `heft run` sums prompt row p: in batch order unless its chunk of n_batch has it alone.
+  bool batch_order_only = false;  // SchedulerParams::batch_order_only
+  // How prompt row p is summed: as `heft run` does, in batch order unless its chunk of n_batch has it alone.
   bool batch_order(int64_t p, int64_t n_batch) const {
+    if (batch_order_only) return true;
     if (p >= prompt_len) return false;
     return std::min(n_batch, prompt_len - p / n_batch * n_batch) > 1;
   }
@@ -160,6 +162,7 @@ void Scheduler::admit(std::vector<std::unique_ptr<Sequence>>& running) {
     auto s = std::make_unique<Sequence>(job, n_vocab);
     Sequence& q = *s;
     q.gp = spec.generate;
+    q.batch_order_only = params_.batch_order_only;
     q.tokens = spec.prompt;
     q.prompt_len = prompt_len;
     q.blocks = matched;
@@ -242,14 +245,15 @@ bool Scheduler::step(std::vector<std::unique_ptr<Sequence>>& running) {
   for (auto& sp : running) {
     Sequence& s = *sp;
     if (s.gen->done() || s.computed < s.prompt_len) continue;
-    ok = ok && add_row(s, enlist(s), s.computed, false, true);
+    ok = ok && add_row(s, enlist(s), s.computed, params_.batch_order_only, true);
   }
   for (auto& sp : running) {
     Sequence& s = *sp;
     if (s.gen->done() || s.computed >= s.prompt_len || budget <= 0) continue;
     const int32_t seq = enlist(s);
     const int64_t end = std::min(s.prompt_len, s.computed + budget);
-    for (int64_t p = s.computed; p < end && ok; ++p) ok = add_row(s, seq, p, s.batch_order(p, n_batch), p == s.prompt_len - 1);
+    for (int64_t p = s.computed; p < end && ok; ++p)
+      ok = add_row(s, seq, p, s.batch_order(p, n_batch), p == s.prompt_len - 1);
   }
   for (Sequence* s : seqs) batch.blocks.emplace_back(s->blocks);
   batch.rows.insert(batch.rows.end(), token_rows.begin(), token_rows.end());

@@ -99,6 +99,11 @@ struct SchedulerParams {
   size_t max_waiting = 64;     // jobs that may wait; past it submit refuses
   int64_t parallel = 8;        // sequences generated at once
   int64_t batch_tokens = 512;  // rows per pass (at least parallel; the context's max_rows at most)
+  // true: every row is summed in batch order, generated tokens too (faster
+  // with many streams). Rows still do not depend on each other, but a
+  // request's results then differ from `heft run`'s by rounding. false (the
+  // default): `heft run`'s orders. docs/performance.md records the cost.
+  bool batch_order_only = false;
 };
 
 class Scheduler {

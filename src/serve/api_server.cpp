@@ -170,7 +170,7 @@ util::Result<void> ApiServer::attach(session::LoadedModel& model, const engine::
   }
   metrics_ = std::make_unique<Metrics>(alias_);
   scheduler_ = std::make_unique<engine::Scheduler>(
-      *ctx_, *model.tokenizer, engine::SchedulerParams{opts_.max_waiting, opts_.parallel, opts_.batch_tokens});
+      *ctx_, *model.tokenizer, engine::SchedulerParams{opts_.max_waiting, opts_.parallel, opts_.batch_tokens, opts_.batch_order_only});
   ready_.store(true);
   return {};
 }

@@ -26,6 +26,7 @@ struct ApiOptions {
   size_t max_waiting = 64;    // requests waiting for the scheduler; past it 429
   int64_t parallel = 8;       // sequences generated at once (engine::SchedulerParams)
   int64_t batch_tokens = 512; // rows per forward pass
+  bool batch_order_only = false;  // engine::SchedulerParams::batch_order_only
   int64_t kv_tokens = 0;      // KV cache pool in tokens; 0: from kv_memory, else a context per parallel sequence
   uint64_t kv_memory = 0;     // KV cache pool in bytes (when kv_tokens is 0)
 };

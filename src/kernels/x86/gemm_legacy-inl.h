@@ -383,6 +383,63 @@ static void q4_0_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
   a.y[t * a.ldy + r] = hsum8(acc) + tail;
 }
 
+// q4_0_decode_row for T tokens at once (a server's step): each group's
+// weights are unpacked once and dotted with every token's activations; each
+// token's integer sums, scales and accumulator steps are exactly
+// q4_0_decode_row's, so its output is bit-identical to its decode alone.
+template <int T>
+static void q4_0_decode_tile(const GemmArgs& a, int64_t r, int64_t t0) {
+  const int64_t nb = a.k / 32;
+  const x86::Q8Layout L = x86::q8_layout(a.k);
+  const int8_t* xq[T];
+  const float* xd[T];
+  const int32_t* xbsum[T];
+  for (int j = 0; j < T; ++j) {
+    const uint8_t* row = a.x + static_cast<size_t>(t0 + j) * a.x_stride;
+    xq[j] = reinterpret_cast<const int8_t*>(row);
+    xd[j] = reinterpret_cast<const float*>(row + L.d);
+    xbsum[j] = reinterpret_cast<const int32_t*>(row + L.bsum);
+  }
+  const uint8_t* w = a.w + static_cast<size_t>(r) * a.w_stride;
+  __m256 acc[T];
+  for (int j = 0; j < T; ++j) acc[j] = _mm256_setzero_ps();
+  int64_t b0 = 0;
+  for (; b0 + 8 <= nb; b0 += 8) {
+    __m256i wq[8];
+    #pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) wq[i] = q4_0_quants(w + static_cast<size_t>(b0 + i) * WQ4_0::kBytes);
+    const __m256 dw = q4_0_scales8(w + static_cast<size_t>(b0) * WQ4_0::kBytes);
+    for (int j = 0; j < T; ++j) {
+      __m256i s[8];
+      #pragma GCC unroll 8
+      for (int i = 0; i < 8; ++i)
+        s[i] = dot4(_mm256_setzero_si256(), wq[i], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq[j] + 32 * (b0 + i))));
+      const __m256i sums = _mm256_add_epi32(q4_0_block_sums(s), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xbsum[j] + b0)));
+      acc[j] = _mm256_fmadd_ps(_mm256_mul_ps(dw, _mm256_loadu_ps(xd[j] + b0)), _mm256_cvtepi32_ps(sums), acc[j]);
+    }
+  }
+  for (int j = 0; j < T; ++j) {
+    float tail = 0.0f;
+    for (int64_t b = b0; b < nb; ++b)
+      tail = std::fma(fp16_scalar(w + static_cast<size_t>(b) * WQ4_0::kBytes) * xd[j][b],
+                      static_cast<float>(q4_0_block_sum(w, xq[j], xbsum[j], b)), tail);
+    a.y[(t0 + j) * a.ldy + r] = hsum8(acc[j]) + tail;
+  }
+}
+
+// Several tokens in decode order: rows in groups of 8, each row's weights
+// read once for tiles of 4 tokens (then single ones).
+static void q4_0_run_tokens(const GemmArgs& a) {
+  for (int64_t r0 = a.r0; r0 < a.r1; r0 += 8) {
+    const int64_t r1 = std::min(a.r1, r0 + 8);
+    int64_t t = 0;
+    for (; t + 4 <= a.n; t += 4)
+      for (int64_t r = r0; r < r1; ++r) q4_0_decode_tile<4>(a, r, t);
+    for (; t < a.n; ++t)
+      for (int64_t r = r0; r < r1; ++r) q4_0_decode_tile<1>(a, r, t);
+  }
+}
+
 template <class W>
 static void legacy_run8(const GemmArgs& a) {
   constexpr int kT = HEFT_AVX512 ? 8 : 4;
@@ -588,8 +645,11 @@ template <class W>
 static void legacy_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 4 : 2, kT = 4;
   if (!a.batch) {
-    if constexpr (W::kWholeBlockSums) return a.n == 1 ? run_decode(a, q4_0_decode_row) : run_each_token(a, q4_0_decode_row);
-    else return a.n == 1 ? run_decode(a, legacy_tile<W, 1, 1>) : run_each_token(a, legacy_tile<W, 1, 1>);
+    if constexpr (W::kWholeBlockSums) return a.n == 1 ? run_decode(a, q4_0_decode_row) : q4_0_run_tokens(a);
+    // The other types' decode is legacy_tile<W, 1, 1>, whose every R x T
+    // form sums each output alike: tiles serve several tokens.
+    else if (a.n == 1) return run_decode(a, legacy_tile<W, 1, 1>);
+    else return run_tiles<kR, kT>(a, 64, legacy_tile<W, kR, kT>, legacy_tile<W, 1, kT>, legacy_tile<W, kR, 1>, legacy_tile<W, 1, 1>);
   }
   if constexpr (!HEFT_AVX512 && !W::kHasMin && !W::kWholeBlockSums) {  // Q8_0, Q5_0
     return legacy_run_pd<W>(a);
