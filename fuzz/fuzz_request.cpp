@@ -1,11 +1,12 @@
-// libFuzzer: arbitrary bytes as the body of /v1/completions and
-// /v1/chat/completions: JSON parsing, the field checks, the sampling settings
-// they resolve to, and the error body built for a refusal.
+// libFuzzer: arbitrary bytes as the body of /v1/completions,
+// /v1/chat/completions and /v1/embeddings: JSON parsing, the field checks, the
+// sampling settings they resolve to, and the error body built for a refusal.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "serve/completion_request.h"
+#include "serve/embedding_request.h"
 #include "session/reasoning.h"
 #include "session/sampling.h"
 
@@ -29,6 +30,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         sink = sink + split.feed(std::string_view(*r->prompt_text).substr(i, 3)).content.size();
       sink = sink + split.finish().reasoning.size();
     }
+  }
+  if (auto e = heft::serve::parse_embedding_request(*json)) {
+    for (const auto& in : e->inputs) sink = sink + in.index();
+    sink = sink + heft::serve::base64_floats({1.0f, -2.5f}).size();
+  } else {
+    sink = sink + e.error().body().size();
   }
   return 0;
 }

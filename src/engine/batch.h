@@ -24,6 +24,8 @@ struct Batch {
   // Per sequence, its block ids: block b holds positions [b * B, (b + 1) * B),
   // B = Context::block_size(). Every row's position must have its block.
   std::vector<std::span<const int32_t>> blocks;
+  // Keep every row's final hidden state (after the output norm): embeddings.
+  bool keep_hidden = false;
 };
 
 }  // namespace heft::engine

@@ -115,7 +115,9 @@ util::Result<void> Context::decode_batch(const Batch& batch) {
   }
   n_logits_ = n_logits;
   if (logits_.size() < static_cast<size_t>(n_logits * n_vocab())) logits_.resize(static_cast<size_t>(n_logits * n_vocab()));
-  forward(batch.rows, n_batch_order, &batch.blocks, false, n_logits > 0 ? logits_.data() : nullptr);
+  if (batch.keep_hidden && hidden_.size() < static_cast<size_t>(n * model_.hp.n_embd))
+    hidden_.resize(static_cast<size_t>(n * model_.hp.n_embd));
+  forward(batch.rows, n_batch_order, &batch.blocks, false, n_logits > 0 ? logits_.data() : nullptr, batch.keep_hidden);
   return {};
 }
 

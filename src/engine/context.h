@@ -52,6 +52,9 @@ class Context {
   int64_t max_rows() const { return max_rows_; }
   int64_t n_batch() const { return params_.n_batch; }
 
+  // After decode_batch with keep_hidden: row i's final hidden state (n_embd floats, after the output norm).
+  const float* hidden(int64_t i) const { return hidden_.data() + i * model_.hp.n_embd; }
+
   const float* logits(int64_t i) const { return logits_.data() + i * n_vocab(); }  // i-th kept row
   const float* last_logits() const { return logits(n_logits_ - 1); }
   int64_t n_logits() const { return n_logits_; }
@@ -79,7 +82,7 @@ class Context {
   // rows asking for logits write them to logits_out in turn (in batch order
   // when logits_batch_order and there are several, as perplexity wants them).
   void forward(std::span<const BatchRow> rows, int64_t n_batch_order, const std::vector<std::span<const int32_t>>* blocks,
-               bool logits_batch_order, float* logits_out);
+               bool logits_batch_order, float* logits_out, bool keep_hidden = false);
   // y = W x over rows [t0, t0 + rows) of the pass, each row in its order.
   void project(const model::Weight& w, const float* x, int64_t t0, int64_t rows, float* y);
   size_t cache_row(const BatchRow& row, const std::vector<std::span<const int32_t>>* blocks) const;
@@ -100,6 +103,7 @@ class Context {
   int64_t n_batch_order_ = 0;  // rows of the current pass summed in batch order
   std::vector<BatchRow> rows_;  // the single-sequence decode's rows
   std::vector<float> logits_;
+  std::vector<float> hidden_;  // (rows, n_embd) when a pass keeps them
   int64_t n_logits_ = 0;
 
   // Scratch, sized for n_batch tokens (the FFN's intermediates for

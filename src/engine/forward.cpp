@@ -35,7 +35,8 @@ void Context::project(const model::Weight& w, const float* x, int64_t t0, int64_
 }
 
 void Context::forward(std::span<const BatchRow> rows, int64_t n_batch_order,
-                      const std::vector<std::span<const int32_t>>* blocks, bool logits_batch_order, float* logits_out) {
+                      const std::vector<std::span<const int32_t>>* blocks, bool logits_batch_order, float* logits_out,
+                      bool keep_hidden) {
   const model::Model& m = model_;
   const auto& hp = m.hp;
   const model::ArchSpec& spec = *m.spec;
@@ -179,9 +180,11 @@ void Context::forward(std::span<const BatchRow> rows, int64_t n_batch_order,
     for (int64_t i = 0; i < n * E; ++i) x[i] += h[i];
   }
 
+  if (!logits_out && !keep_hidden) return;
+  norm(x, m.output_norm, m.output_norm_bias, h);
+  if (keep_hidden) std::copy_n(h, n * E, hidden_.data());
   if (!logits_out) return;
   // Only the rows whose logits are wanted go through the output head, gathered in turn.
-  norm(x, m.output_norm, m.output_norm_bias, h);
   int64_t kept = 0;
   for (int64_t t = 0; t < n; ++t)
     if (rows[static_cast<size_t>(t)].logits) {

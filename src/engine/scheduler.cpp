@@ -124,13 +124,16 @@ size_t Scheduler::waiting() const {
 
 void Scheduler::work() {
   std::vector<std::unique_ptr<Sequence>> running;
+  std::vector<std::shared_ptr<Job>> embeds;
   while (true) {
     {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [&] { return stop_ || !queue_.empty() || !running.empty(); });
       if (stop_ && queue_.empty() && running.empty()) return;
-      admit(running);
+      admit(running, embeds);
     }
+    for (auto& j : embeds) embed(*j);
+    embeds.clear();
     running_.store(running.size());
     if (!running.empty()) step(running);
     std::erase_if(running, [](const std::unique_ptr<Sequence>& s) { return s->gen->done(); });
@@ -139,12 +142,23 @@ void Scheduler::work() {
   }
 }
 
-void Scheduler::admit(std::vector<std::unique_ptr<Sequence>>& running) {
+void Scheduler::admit(std::vector<std::unique_ptr<Sequence>>& running, std::vector<std::shared_ptr<Job>>& embeds) {
   const int64_t bs = pool_.block_size(), n_vocab = ctx_.n_vocab();
-  while (!queue_.empty() && static_cast<int64_t>(running.size()) < params_.parallel) {
+  int64_t embed_blocks = 0;
+  while (!queue_.empty()) {
     std::shared_ptr<Job> job = queue_.front();
     const JobSpec& spec = job->spec_;
     const int64_t prompt_len = static_cast<int64_t>(spec.prompt.size());
+    if (spec.embed) {  // blocks for its passes, back in the pool once it is done
+      const int64_t need = (prompt_len + bs - 1) / bs;
+      if (embed_blocks + need > pool_.available() - reserved_) return;
+      embed_blocks += need;
+      job->started_ = Clock::now();
+      embeds.push_back(std::move(job));
+      queue_.pop_front();
+      continue;
+    }
+    if (static_cast<int64_t>(running.size()) >= params_.parallel) return;
     std::vector<int32_t> matched;
     if (!job->cancelled()) {
       // The last prompt token is always computed: its logits start the generation.
@@ -203,6 +217,47 @@ void Scheduler::admit(std::vector<std::unique_ptr<Sequence>>& running) {
     }
     running.push_back(std::move(s));
   }
+}
+
+void Scheduler::embed(Job& job) {
+  const JobSpec& spec = job.spec_;
+  const int64_t bs = pool_.block_size(), n = static_cast<int64_t>(spec.prompt.size()), E = ctx_.model().hp.n_embd;
+  std::vector<int32_t> blocks;
+  for (int64_t b = 0; b < (n + bs - 1) / bs; ++b) blocks.push_back(pool_.allocate());  // admit saw them free
+  Batch batch;
+  batch.keep_hidden = true;
+  batch.blocks.emplace_back(blocks);
+  std::vector<double> pooled(static_cast<size_t>(E), 0.0);
+  util::Result<void> r;
+  for (int64_t start = 0; start < n && r && !job.cancelled(); start += ctx_.max_rows()) {
+    const int64_t len = std::min(ctx_.max_rows(), n - start);
+    batch.rows.clear();
+    for (int64_t p = start; p < start + len; ++p) batch.rows.push_back(BatchRow{spec.prompt[static_cast<size_t>(p)], p, 0, true, false});
+    r = ctx_.decode_batch(batch);
+    if (!r) break;
+    for (int64_t t = 0; t < len; ++t) {
+      const int64_t p = start + t;
+      const bool take = *spec.embed == Pooling::Mean || (*spec.embed == Pooling::Cls && p == 0) ||
+                        (*spec.embed != Pooling::Mean && *spec.embed != Pooling::Cls && p == n - 1);
+      if (!take) continue;
+      const float* h = ctx_.hidden(t);
+      for (int64_t i = 0; i < E; ++i) pooled[static_cast<size_t>(i)] += h[i];
+    }
+  }
+  for (int32_t b : blocks) pool_.release(b);
+  std::vector<float> out(static_cast<size_t>(E));
+  double norm = 0;
+  const double scale = *spec.embed == Pooling::Mean ? 1.0 / static_cast<double>(n) : 1.0;
+  for (int64_t i = 0; i < E; ++i) norm += (pooled[static_cast<size_t>(i)] * scale) * (pooled[static_cast<size_t>(i)] * scale);
+  const double inv = norm > 0 ? 1.0 / std::sqrt(norm) : 0.0;
+  for (int64_t i = 0; i < E; ++i) out[static_cast<size_t>(i)] = static_cast<float>(pooled[static_cast<size_t>(i)] * scale * inv);
+  std::lock_guard lock(job.mu_);
+  if (!r) job.result_ = std::unexpected(r.error());
+  else if (job.cancelled()) job.result_.value().stop_reason = StopReason::Cancelled;
+  job.embedding_ = std::move(out);
+  job.first_token_ = Clock::now();
+  job.done_ = true;
+  job.cv_.notify_all();
 }
 
 bool Scheduler::step(std::vector<std::unique_ptr<Sequence>>& running) {

@@ -42,8 +42,13 @@ struct SampledToken {
   std::vector<std::pair<int32_t, float>> top;      // the most likely ids and their logprobs (when asked)
 };
 
+// How an embedding pools a prompt's final hidden states (GGUF's pooling_type numbers).
+enum class Pooling { None = 0, Mean = 1, Cls = 2, Last = 3 };
+
 struct JobSpec {
   std::vector<int32_t> prompt;
+  // Set: an embedding of the prompt, pooled so and L2-normalized, instead of a generation.
+  std::optional<Pooling> embed;
   SamplerParams sampling;
   GenerateParams generate;  // its on_token and cancelled are the scheduler's
   int top_logprobs = -1;    // -1: no logprobs; 0: the sampled token's only; k: also the k most likely
@@ -78,6 +83,7 @@ class Job {
   std::optional<Clock::time_point> first_token() const { return first_token_; }
   std::vector<double> inter_token_seconds() const;               // gaps between sampled tokens
   int64_t cached_tokens() const { return cached_tokens_.load(); }  // prompt tokens found in the prefix cache
+  const std::vector<float>& embedding() const { return embedding_; }  // after done, for an embedding job
 
  private:
   friend class Scheduler;
@@ -93,6 +99,7 @@ class Job {
   std::optional<Clock::time_point> first_token_;
   std::vector<Clock::time_point> token_times_;
   std::atomic<int64_t> cached_tokens_{0};
+  std::vector<float> embedding_;
 };
 
 struct SchedulerParams {
@@ -133,7 +140,9 @@ class Scheduler {
  private:
   struct Sequence;
   void work();
-  void admit(std::vector<std::unique_ptr<Sequence>>& running);  // under mu_
+  // Under mu_: moves jobs from the queue to running (generations) or embeds.
+  void admit(std::vector<std::unique_ptr<Sequence>>& running, std::vector<std::shared_ptr<Job>>& embeds);
+  void embed(Job& job);  // one embedding job, in passes of its own
   bool step(std::vector<std::unique_ptr<Sequence>>& running);   // false: the pass failed (each sequence ended)
   void finish(Sequence& s, const util::Error* error = nullptr);  // hands the job its outcome, frees the blocks
   int64_t blocks_for(const JobSpec& spec) const;

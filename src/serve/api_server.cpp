@@ -7,6 +7,7 @@
 #include <random>
 
 #include "serve/completion_request.h"
+#include "serve/embedding_request.h"
 #include "session/reasoning.h"
 #include "session/sampling.h"
 #include "util/json.h"
@@ -202,7 +203,7 @@ void ApiServer::handle(const HttpRequest& req, ResponseWriter& w) {
   const double total_ms = ms_between(t0, Clock::now());
   // Paths outside the API are counted together, so a scanner cannot grow the label set.
   static const std::set<std::string> kKnown = {"/health", "/metrics", "/v1/models", "/v1/completions",
-                                               "/v1/chat/completions", "/tokenize", "/detokenize"};
+                                               "/v1/chat/completions", "/v1/embeddings", "/tokenize", "/detokenize"};
   if (metrics_) metrics_->count_request(kKnown.contains(req.path) ? req.path : "other", o.status);
   Json line = Json::object();
   line.set("time", Json(now_unix()));
@@ -232,7 +233,7 @@ void ApiServer::route(const HttpRequest& req, ResponseWriter& w, Outcome& o) {
   static constexpr Route kRoutes[] = {{"/health", "GET"},           {"/metrics", "GET"},
                                       {"/v1/models", "GET"},        {"/v1/completions", "POST"},
                                       {"/v1/chat/completions", "POST"}, {"/tokenize", "POST"},
-                                      {"/detokenize", "POST"}};
+                                      {"/detokenize", "POST"},      {"/v1/embeddings", "POST"}};
   const Route* route = nullptr;
   for (const Route& r : kRoutes)
     if (req.path == r.path) route = &r;
@@ -271,7 +272,115 @@ void ApiServer::route(const HttpRequest& req, ResponseWriter& w, Outcome& o) {
     o.status = detokenize(req, w);
     return;
   }
+  if (req.path == "/v1/embeddings") return embeddings(req, w, o);
   completions(req, w, o, req.path == "/v1/chat/completions");
+}
+
+// Embeddings: each input's final hidden states pooled by the model's pooling
+// type (GGUF {arch}.pooling_type; decoder-only models without one: the last
+// token, as vLLM does for them), L2-normalized.
+void ApiServer::embeddings(const HttpRequest& req, ResponseWriter& w, Outcome& o) {
+  auto fail = [&](const ApiError& e, const Headers& extra = {}) {
+    o.status = e.status;
+    send_error(w, e, extra);
+  };
+  auto body = Json::parse(req.body, "request body");
+  if (!body) return fail({400, "the request body is not valid JSON: " + body.error().to_string()});
+  auto parsed = parse_embedding_request(*body);
+  if (!parsed) return fail(parsed.error());
+  EmbeddingRequest& r = *parsed;
+  o.user = r.user;
+  if (!r.model.empty() && r.model != alias_)
+    return fail({404, "the model '" + r.model + "' does not exist (this server has '" + alias_ + "')", "model",
+                 "invalid_request_error", "model_not_found"});
+  const auto& md = model_->model->file.metadata;
+  const int64_t pooling = md.get_int(std::string(model_->model->spec->name) + ".pooling_type").value_or(0);
+  if (pooling < 0 || pooling > 3)
+    return fail({400, "this model's pooling type (" + std::to_string(pooling) + ") is not one heft computes (mean, cls, last)",
+                 "model"});
+  const auto pool = pooling == 0 ? engine::Pooling::Last : static_cast<engine::Pooling>(pooling);
+  const auto& tok = *model_->tokenizer;
+  std::vector<std::shared_ptr<engine::Job>> jobs;
+  auto release = [&] {
+    for (auto& j : jobs) {
+      j->cancel();
+      track(j, false);
+    }
+  };
+  int64_t prompt_tokens = 0;
+  for (const auto& in : r.inputs) {
+    engine::JobSpec spec;
+    if (const auto* text = std::get_if<std::string>(&in)) {
+      spec.prompt = tok.encode(*text, {.add_special = true, .parse_special = false});
+    } else {
+      for (int64_t id : std::get<std::vector<int64_t>>(in)) {
+        if (id < 0 || id >= static_cast<int64_t>(tok.n_vocab())) {
+          release();
+          return fail(bad_field("input", "token id " + std::to_string(id) + " is outside the vocabulary"));
+        }
+        spec.prompt.push_back(static_cast<int32_t>(id));
+      }
+    }
+    const int64_t n = static_cast<int64_t>(spec.prompt.size());
+    if (n == 0 || n > scheduler_->max_sequence_tokens()) {
+      release();
+      return fail(bad_field("input", n == 0 ? "an input is empty and the model adds no BOS token"
+                                            : "an input has " + std::to_string(n) + " tokens; at most " +
+                                                  std::to_string(scheduler_->max_sequence_tokens()) + " fit"));
+    }
+    prompt_tokens += n;
+    spec.embed = pool;
+    spec.generate.max_tokens = 0;
+    auto job = scheduler_->submit(std::move(spec));
+    if (!job) {
+      release();
+      return fail({429, "the server is busy: " + std::to_string(opts_.max_waiting) +
+                            " requests are waiting already; try again shortly",
+                   "", "rate_limit_exceeded", "queue_full"},
+                  {{"Retry-After", "1"}});
+    }
+    track(job, true);
+    jobs.push_back(std::move(job));
+  }
+  o.prompt_tokens = prompt_tokens;
+  Json data = Json::array();
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    engine::Job& job = *jobs[i];
+    while (!job.take(std::chrono::milliseconds(100)).done) {
+      if (w.client_gone()) {
+        release();
+        o.status = 499;
+        return;
+      }
+    }
+    if (!job.result()) {
+      release();
+      return fail({500, job.result().error().message, "", "server_error"});
+    }
+    Json e = Json::object();
+    e.set("object", Json("embedding"));
+    e.set("index", Json(static_cast<int64_t>(i)));
+    if (r.base64) {
+      e.set("embedding", Json(base64_floats(job.embedding())));
+    } else {
+      Json v = Json::array();
+      for (float x : job.embedding()) v.push_back(Json(static_cast<double>(x)));
+      e.set("embedding", std::move(v));
+    }
+    data.push_back(std::move(e));
+  }
+  for (auto& j : jobs) track(j, false);
+  if (metrics_) metrics_->add_tokens(prompt_tokens, 0);
+  Json doc = Json::object();
+  doc.set("object", Json("list"));
+  doc.set("data", std::move(data));
+  doc.set("model", Json(alias_));
+  Json usage = Json::object();
+  usage.set("prompt_tokens", Json(prompt_tokens));
+  usage.set("total_tokens", Json(prompt_tokens));
+  doc.set("usage", std::move(usage));
+  o.status = 200;
+  w.send(200, kJson, doc.dump());
 }
 
 void ApiServer::models(ResponseWriter& w) {

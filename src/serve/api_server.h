@@ -51,6 +51,7 @@ class ApiServer {
   struct Outcome;  // what the log line reports
   void route(const HttpRequest& req, ResponseWriter& w, Outcome& o);
   void completions(const HttpRequest& req, ResponseWriter& w, Outcome& o, bool chat);
+  void embeddings(const HttpRequest& req, ResponseWriter& w, Outcome& o);
   int tokenize(const HttpRequest& req, ResponseWriter& w);    // returns the status sent
   int detokenize(const HttpRequest& req, ResponseWriter& w);
   void models(ResponseWriter& w);
