@@ -19,13 +19,18 @@ struct LoadBF16 {
   V16 operator()(int64_t i) const { return V16::load_bf16(p + i); }
 };
 
-// ggml's blocked64 (4 x 16 lanes per 64 elements) over np elements, a multiple of 64.
+// ggml's blocked64 (4 x 16 lanes per 64 elements) over np elements, a multiple
+// of 64: the 16 lanes before their horizontal sum, then the sum.
 template <class LoadX, class LoadY>
-static inline float blocked64(int64_t np, const LoadX& x, const LoadY& y) {
+static inline V16 blocked64_lanes(int64_t np, const LoadX& x, const LoadY& y) {
   V16 acc[4] = {V16::zero(), V16::zero(), V16::zero(), V16::zero()};
   for (int64_t i = 0; i < np; i += 64)
     for (int j = 0; j < 4; ++j) acc[j] = fma(x(i + 16 * j), y(i + 16 * j), acc[j]);
-  return reduce_add16((acc[0] + acc[2]) + (acc[1] + acc[3]));
+  return (acc[0] + acc[2]) + (acc[1] + acc[3]);
+}
+template <class LoadX, class LoadY>
+static inline float blocked64(int64_t np, const LoadX& x, const LoadY& y) {
+  return reduce_add16(blocked64_lanes(np, x, y));
 }
 
 // The value product, positions first..n_kv-1 (the rest have probability 0 and
@@ -136,6 +141,12 @@ void attention_head(const AttentionArgs& a, float* out, float* scratch) {
         }
         r.store(scores + j);
       }
+    if (!lanes16 && np == hk)  // vec_dot rows without a tail: eight positions' horizontal sums together
+      for (; j + 8 <= a.n_kv; j += 8) {
+        Reduce8 r;
+        for (int p = 0; p < 8; ++p) r.put(p, blocked64_lanes(np, LoadF16{reinterpret_cast<const uint16_t*>(k_row(j + p))}, LoadF32{qf}));
+        r.store(scores + j);
+      }
     for (; j < a.n_kv; ++j) {
       const auto* k = reinterpret_cast<const uint16_t*>(k_row(j));
       if (lanes16) {
@@ -153,7 +164,14 @@ void attention_head(const AttentionArgs& a, float* out, float* scratch) {
       }
     }
   } else {
-    for (int64_t j = a.first; j < a.n_kv; ++j) {
+    int64_t j = a.first;
+    if (np == hk)  // no tail: eight positions' horizontal sums together
+      for (; j + 8 <= a.n_kv; j += 8) {
+        Reduce8 r;
+        for (int p = 0; p < 8; ++p) r.put(p, blocked64_lanes(np, LoadF32{reinterpret_cast<const float*>(k_row(j + p))}, LoadF32{a.q}));
+        r.store(scores + j);
+      }
+    for (; j < a.n_kv; ++j) {
       const auto* k = reinterpret_cast<const float*>(k_row(j));
       const float s = blocked64(np, LoadF32{k}, LoadF32{a.q});
       scores[j] = ggml_order::dot_f32_tail(k, a.q, np, hk, s);

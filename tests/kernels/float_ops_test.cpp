@@ -136,3 +136,53 @@ TEST(FloatOps, ExpMatchesTheReferenceAcrossTheRange) {
     }
   }
 }
+
+// A server's sequences live in blocks of one pool: the same rows read through a
+// block table (blocks in another order, the last one partly used) give the
+// same bits as contiguous rows, on every target, in both orders.
+TEST(FloatOps, AttentionThroughABlockTableIsTheSame) {
+  constexpr int kShift = 4, kBlock = 1 << kShift;
+  const int64_t hd = 64, n_kv = 150, n_blocks = (n_kv + kBlock - 1) / kBlock;
+  for (SimdTarget target : kernels::simd_supported()) {
+    for (bool f16 : {false, true}) {
+      const Cache c = make_cache(f16, n_blocks * kBlock, hd, hd, 3);
+      // Block b of the sequence is pool block table[b]: reversed, with a gap.
+      std::vector<int32_t> table(static_cast<size_t>(n_blocks));
+      for (int64_t b = 0; b < n_blocks; ++b) table[static_cast<size_t>(b)] = static_cast<int32_t>(2 * (n_blocks - 1 - b) + 1);
+      const int64_t pool_rows = (2 * n_blocks + 1) * kBlock;
+      Cache pooled{std::vector<uint8_t>(static_cast<size_t>(pool_rows) * c.k_stride, 0xff),
+                   std::vector<uint8_t>(static_cast<size_t>(pool_rows) * c.v_stride, 0xff), c.k_stride, c.v_stride};
+      for (int64_t j = 0; j < n_blocks * kBlock; ++j) {
+        const size_t row = static_cast<size_t>(table[static_cast<size_t>(j >> kShift)]) * kBlock + static_cast<size_t>(j % kBlock);
+        std::memcpy(&pooled.k[row * c.k_stride], &c.k[static_cast<size_t>(j) * c.k_stride], c.k_stride);
+        std::memcpy(&pooled.v[row * c.v_stride], &c.v[static_cast<size_t>(j) * c.v_stride], c.v_stride);
+      }
+      const auto q = gaussian_data(static_cast<size_t>(hd), 9, 1.5f);
+      std::vector<float> scratch(kernels::attention_scratch_floats(n_kv, hd, hd));
+      for (bool batch : {false, true})
+        for (int64_t first : {int64_t{0}, int64_t{37}}) {
+          kernels::AttentionArgs a;
+          a.q = q.data();
+          a.k = c.k.data();
+          a.v = c.v.data();
+          a.k_stride = c.k_stride;
+          a.v_stride = c.v_stride;
+          a.f16 = f16;
+          a.hd_k = a.hd_v = hd;
+          a.n_kv = n_kv;
+          a.first = first;
+          a.scale = 0.125f;
+          a.batch = batch;
+          std::vector<float> flat(hd, NAN), blocked(hd, NAN);
+          kernels::attention_head(a, flat.data(), scratch.data(), target);
+          a.k = pooled.k.data();
+          a.v = pooled.v.data();
+          a.blocks = table.data();
+          a.block_shift = kShift;
+          kernels::attention_head(a, blocked.data(), scratch.data(), target);
+          ASSERT_EQ(std::memcmp(flat.data(), blocked.data(), 4 * hd), 0)
+              << kernels::simd_name(target) << " f16=" << f16 << " batch=" << batch << " first=" << first;
+        }
+    }
+  }
+}
