@@ -4,7 +4,7 @@
 // Two ways to use it: one sequence (decode, n_past, shift: `heft run`, chat,
 // perplexity), its positions being the cache's rows in order; or a server's
 // many sequences (decode_batch), each in blocks of the cache that the caller
-// hands out (engine::BlockPool). Both run the same forward pass, row by row
+// hands out (engine::KvPool). Both run the same forward pass, row by row
 // in the same arithmetic, so a sequence's tokens are the same either way.
 #include <algorithm>
 #include <cstdint>

@@ -2,7 +2,7 @@
 // Keys and values, per layer, row-major: k[layer][row][kv_dim],
 // v[layer][row][v_dim], in F32 or F16 (llama.cpp's default). One sequence
 // uses rows 0..n_ctx-1 as its positions; a server's sequences use blocks of
-// block_size rows handed out by engine::BlockPool. The memory is reserved,
+// block_size rows handed out by engine::KvPool. The memory is reserved,
 // not touched: pages become resident as rows are first written.
 #include <cstdint>
 #include <memory>

@@ -184,7 +184,7 @@ void Scheduler::admit(std::vector<std::unique_ptr<Sequence>>& running, std::vect
     q.computed = static_cast<int64_t>(matched.size()) * bs;
     q.published = static_cast<int64_t>(matched.size());
     for (int64_t b = 0; b < q.published; ++b)
-      q.chain = BlockPool::chain_hash(q.chain, std::span<const int32_t>(q.tokens).subspan(static_cast<size_t>(b * bs), static_cast<size_t>(bs)));
+      q.chain = KvPool::chain_hash(q.chain, std::span<const int32_t>(q.tokens).subspan(static_cast<size_t>(b * bs), static_cast<size_t>(bs)));
     job->cached_tokens_.store(q.computed);
     job->started_ = Clock::now();
     Job* jp = job.get();

@@ -7,7 +7,7 @@
 // of the `batch_tokens` budget, chunks of the prompts still being read, so a
 // long prompt never stalls the streams already running.
 //
-// The cache is one pool of blocks (engine::BlockPool): a prompt whose first
+// The cache is one pool of blocks (engine::KvPool): a prompt whose first
 // blocks were computed before (same tokens, summed in the same order) starts
 // from them. A sequence's rows are summed exactly as `heft run` sums them
 // (prompt chunks of n_batch in batch order, a lone row and generated tokens in
@@ -28,7 +28,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/block_pool.h"
+#include "engine/kv_pool.h"
 #include "engine/context.h"
 #include "engine/generate.h"
 #include "engine/sampler.h"
@@ -150,7 +150,7 @@ class Scheduler {
   Context& ctx_;
   const tokenizer::Tokenizer& tok_;
   SchedulerParams params_;
-  BlockPool pool_;        // the worker's only
+  KvPool pool_;        // the worker's only
   int64_t reserved_ = 0;  // blocks promised to running sequences and not yet taken
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -1,5 +1,5 @@
 #pragma once
-// The blocks of a server's KV cache (engine::Context rows in blocks of
+// engine::KvPool: the blocks of a server's KV cache (engine::Context rows in blocks of
 // Context::block_size()): handed out to sequences, reference-counted, and kept
 // after their last sequence ends as a prefix cache keyed by the hash of every
 // token up to the block's end (vLLM's prefix caching by block hash), so a
@@ -14,9 +14,9 @@
 
 namespace heft::engine {
 
-class BlockPool {
+class KvPool {
  public:
-  BlockPool(int64_t n_blocks, int64_t block_size);
+  KvPool(int64_t n_blocks, int64_t block_size);
 
   int64_t total() const { return static_cast<int64_t>(blocks_.size()); }
   int64_t block_size() const { return block_size_; }

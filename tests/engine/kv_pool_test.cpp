@@ -1,4 +1,4 @@
-// engine::BlockPool: blocks handed out and returned, the prefix cache by chain
+// engine::KvPool: blocks handed out and returned, the prefix cache by chain
 // hash (a block is found only after the same tokens before it), and eviction
 // of unreferenced cached blocks least recently used first, only when no free
 // block is left.
@@ -7,9 +7,9 @@
 #include <numeric>
 #include <vector>
 
-#include "engine/block_pool.h"
+#include "engine/kv_pool.h"
 
-using heft::engine::BlockPool;
+using heft::engine::KvPool;
 
 namespace {
 
@@ -20,7 +20,7 @@ std::vector<int32_t> seq(int32_t start, int n) {
 }
 
 // Publishes tokens' full blocks in the blocks given, as a sequence does.
-void publish_all(BlockPool& pool, const std::vector<int32_t>& blocks, const std::vector<int32_t>& tokens) {
+void publish_all(KvPool& pool, const std::vector<int32_t>& blocks, const std::vector<int32_t>& tokens) {
   uint64_t chain = 0;
   for (size_t i = 0; i < blocks.size(); ++i)
     chain = pool.publish(blocks[i], chain, std::span<const int32_t>(tokens).subspan(i * 4, 4));
@@ -28,8 +28,8 @@ void publish_all(BlockPool& pool, const std::vector<int32_t>& blocks, const std:
 
 }  // namespace
 
-TEST(BlockPool, AllocateUntilEmptyThenRelease) {
-  BlockPool pool(3, 4);
+TEST(KvPool, AllocateUntilEmptyThenRelease) {
+  KvPool pool(3, 4);
   EXPECT_EQ(pool.available(), 3);
   const int32_t a = pool.allocate(), b = pool.allocate(), c = pool.allocate();
   EXPECT_EQ(a, 0);  // lowest first: the pages touched stay few
@@ -41,8 +41,8 @@ TEST(BlockPool, AllocateUntilEmptyThenRelease) {
   EXPECT_EQ(pool.allocate(), b);
 }
 
-TEST(BlockPool, MatchFindsPublishedPrefixBlocksOnly) {
-  BlockPool pool(8, 4);
+TEST(KvPool, MatchFindsPublishedPrefixBlocksOnly) {
+  KvPool pool(8, 4);
   const auto tokens = seq(100, 12);  // three full blocks
   std::vector<int32_t> blocks = {pool.allocate(), pool.allocate(), pool.allocate()};
   publish_all(pool, blocks, tokens);
@@ -68,8 +68,8 @@ TEST(BlockPool, MatchFindsPublishedPrefixBlocksOnly) {
   EXPECT_EQ(pool.used(), 0);
 }
 
-TEST(BlockPool, EvictsLeastRecentlyUsedCachedBlocksWhenNothingIsFree) {
-  BlockPool pool(2, 4);
+TEST(KvPool, EvictsLeastRecentlyUsedCachedBlocksWhenNothingIsFree) {
+  KvPool pool(2, 4);
   const auto t1 = seq(0, 4), t2 = seq(50, 4);
   const int32_t a = pool.allocate();
   publish_all(pool, {a}, t1);
@@ -88,8 +88,8 @@ TEST(BlockPool, EvictsLeastRecentlyUsedCachedBlocksWhenNothingIsFree) {
   pool.release(c);
 }
 
-TEST(BlockPool, SharedBlocksStayUntilTheLastHolderLetsGo) {
-  BlockPool pool(2, 4);
+TEST(KvPool, SharedBlocksStayUntilTheLastHolderLetsGo) {
+  KvPool pool(2, 4);
   const auto t = seq(9, 4);
   const int32_t a = pool.allocate();
   publish_all(pool, {a}, t);

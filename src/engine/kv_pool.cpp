@@ -1,4 +1,4 @@
-#include "engine/block_pool.h"
+#include "engine/kv_pool.h"
 
 #include <algorithm>
 
@@ -16,18 +16,18 @@ uint64_t mix(uint64_t x) {  // splitmix64's finalizer
 
 }  // namespace
 
-BlockPool::BlockPool(int64_t n_blocks, int64_t block_size) : block_size_(block_size), blocks_(static_cast<size_t>(n_blocks)) {
+KvPool::KvPool(int64_t n_blocks, int64_t block_size) : block_size_(block_size), blocks_(static_cast<size_t>(n_blocks)) {
   free_.reserve(blocks_.size());
   for (int64_t i = n_blocks - 1; i >= 0; --i) free_.push_back(static_cast<int32_t>(i));
 }
 
-uint64_t BlockPool::chain_hash(uint64_t parent, std::span<const int32_t> block_tokens) {
+uint64_t KvPool::chain_hash(uint64_t parent, std::span<const int32_t> block_tokens) {
   uint64_t h = mix(parent ^ 0x9e3779b97f4a7c15ULL);
   for (int32_t t : block_tokens) h = mix(h ^ static_cast<uint32_t>(t));
   return h;
 }
 
-std::vector<int32_t> BlockPool::match(std::span<const int32_t> tokens, int64_t max_blocks) {
+std::vector<int32_t> KvPool::match(std::span<const int32_t> tokens, int64_t max_blocks) {
   std::vector<int32_t> out;
   uint64_t parent = 0;
   const int64_t full = std::min<int64_t>(max_blocks, static_cast<int64_t>(tokens.size()) / block_size_);
@@ -45,7 +45,7 @@ std::vector<int32_t> BlockPool::match(std::span<const int32_t> tokens, int64_t m
   return out;
 }
 
-int32_t BlockPool::allocate() {
+int32_t KvPool::allocate() {
   int32_t id;
   if (!free_.empty()) {
     id = free_.back();
@@ -61,7 +61,7 @@ int32_t BlockPool::allocate() {
   return id;
 }
 
-void BlockPool::release(int32_t id) {
+void KvPool::release(int32_t id) {
   Block& b = blocks_[static_cast<size_t>(id)];
   if (--b.refs > 0) return;
   if (b.cached) {
@@ -72,7 +72,7 @@ void BlockPool::release(int32_t id) {
   }
 }
 
-uint64_t BlockPool::publish(int32_t id, uint64_t parent, std::span<const int32_t> block_tokens) {
+uint64_t KvPool::publish(int32_t id, uint64_t parent, std::span<const int32_t> block_tokens) {
   const uint64_t h = chain_hash(parent, block_tokens);
   Block& b = blocks_[static_cast<size_t>(id)];
   if (b.cached || by_hash_.count(h)) return h;
@@ -84,7 +84,7 @@ uint64_t BlockPool::publish(int32_t id, uint64_t parent, std::span<const int32_t
   return h;
 }
 
-void BlockPool::forget(int32_t id) {
+void KvPool::forget(int32_t id) {
   Block& b = blocks_[static_cast<size_t>(id)];
   if (!b.cached) return;
   auto it = by_hash_.find(b.hash);
