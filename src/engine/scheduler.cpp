@@ -160,11 +160,12 @@ void Scheduler::admit(std::vector<std::unique_ptr<Sequence>>& running, std::vect
     }
     if (static_cast<int64_t>(running.size()) >= params_.parallel) return;
     std::vector<int32_t> matched;
+    int64_t need = 0;  // blocks reserved for it (none for a job cancelled before it started)
     if (!job->cancelled()) {
       // The last prompt token is always computed: its logits start the generation.
       matched = pool_.match(spec.prompt, (prompt_len - 1) / bs);
-      const int64_t need = blocks_for(spec) - static_cast<int64_t>(matched.size());
-      if (need > pool_.available() - reserved_) {
+      need = blocks_for(spec) - static_cast<int64_t>(matched.size());
+      if (need > pool_.available() - reserved_ - embed_blocks) {
         for (int32_t b : matched) pool_.release(b);
         return;  // first come, first served: the head waits for blocks, nobody passes it
       }
@@ -180,7 +181,7 @@ void Scheduler::admit(std::vector<std::unique_ptr<Sequence>>& running, std::vect
     q.tokens = spec.prompt;
     q.prompt_len = prompt_len;
     q.blocks = matched;
-    q.reserved = blocks_for(spec) - static_cast<int64_t>(matched.size());
+    q.reserved = need;
     q.computed = static_cast<int64_t>(matched.size()) * bs;
     q.published = static_cast<int64_t>(matched.size());
     for (int64_t b = 0; b < q.published; ++b)

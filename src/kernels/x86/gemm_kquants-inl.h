@@ -268,6 +268,58 @@ static void q45k_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
   a.y[t * a.ldy + r] = hsum8(_mm256_sub_ps(acc, acc_min));
 }
 
+// q45k_decode_row for T tokens at once (a server's step): each block's
+// quants are unpacked once and dotted with every token's activations; each
+// token's steps are q45k_decode_row's, so its output is bit-identical.
+template <bool kFifthBit, int T>
+static void q45k_decode_tile(const GemmArgs& a, int64_t r, int64_t t0) {
+  constexpr size_t kBlockBytes = kFifthBit ? 176 : 144, kQs = kFifthBit ? 48 : 16;
+  constexpr bool kInPlace = HEFT_VNNI && !kFifthBit;
+  const int64_t nb = a.k / 256;
+  const x86::Q8KLayout L = x86::q8k_layout(a.k);
+  Q8KRows x[T];
+  for (int j = 0; j < T; ++j) x[j] = q8k_row(a, t0 + j, L);
+  const uint8_t* w = a.w + static_cast<size_t>(r) * a.w_stride;
+  const __m256i m4 = _mm256_set1_epi8(0x0f), m4_high = _mm256_set1_epi8(static_cast<char>(0xf0));
+  __m256 acc[T], acc_min[T];
+  for (int j = 0; j < T; ++j) acc[j] = acc_min[j] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = w + static_cast<size_t>(b) * kBlockBytes;
+    const __m128i sm = k4_scales_mins(blk);
+    __m256i q[8];
+    #pragma GCC unroll 4
+    for (int p = 0; p < 4; ++p) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + kQs + 32 * p));
+      q[2 * p] = _mm256_and_si256(v, m4);
+      q[2 * p + 1] = kInPlace ? _mm256_and_si256(v, m4_high) : _mm256_and_si256(_mm256_srli_epi16(v, 4), m4);
+      if constexpr (kFifthBit) {
+        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 16));
+        q[2 * p] = _mm256_or_si256(q[2 * p], bit_to_16(qh, 2 * p));
+        q[2 * p + 1] = _mm256_or_si256(q[2 * p + 1], bit_to_16(qh, 2 * p + 1));
+      }
+    }
+    const __m256i scales = _mm256_cvtepu8_epi32(sm);
+    const __m256i mins16 = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));  // m0 m0 m1 m1 ... m7 m7
+    const __m256 dw = _mm256_cvtph_ps(_mm_set1_epi32(load32(blk)));
+    for (int j = 0; j < T; ++j) {
+      const int8_t* xq = x[j].qs + 256 * b;
+      __m256i dots[8];
+      #pragma GCC unroll 8
+      for (int i = 0; i < 8; ++i)
+        dots[i] = dot4(_mm256_setzero_si256(), q[i], _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 32 * i)));
+      const __m256 dd = _mm256_mul_ps(dw, _mm256_broadcast_ss(x[j].d + b));
+      __m256i low, high;
+      sums8_by_half(dots, low, high);
+      __m256i sums = _mm256_add_epi32(low, high);
+      if constexpr (kInPlace) sums = _mm256_srav_epi32(sums, _mm256_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4));
+      acc[j] = _mm256_fmadd_ps(_mm256_permute_ps(dd, 0x00), _mm256_cvtepi32_ps(_mm256_mullo_epi32(sums, scales)), acc[j]);
+      const __m256i msum = _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j].bsums + 16 * b)), mins16);
+      acc_min[j] = _mm256_fmadd_ps(_mm256_permute_ps(dd, 0x55), _mm256_cvtepi32_ps(msum), acc_min[j]);
+    }
+  }
+  for (int j = 0; j < T; ++j) a.y[(t0 + j) * a.ldy + r] = hsum8(_mm256_sub_ps(acc[j], acc_min[j]));
+}
+
 // Formats with 16 sub-blocks of 16 weights and int8 sub-block scales (Q6_K,
 // Q3_K, Q2_K). Weight 128h + 32kk + l (h 0..1, kk 0..3, l < 32) belongs to
 // sub-block 8h + 2kk (l < 16) or 8h + 2kk + 1. quants(blk, h, kk) gives its 32
@@ -373,6 +425,65 @@ static void q16_decode_row(const GemmArgs& a, int64_t r, int64_t t) {
     }
   }
   a.y[t * a.ldy + r] = hsum8(F::kHasMin ? _mm256_sub_ps(acc, acc_min) : acc);
+}
+
+// q16_decode_row for T tokens at once: each block's quants unpacked once, each
+// token's steps q16_decode_row's (bit-identical outputs).
+template <class F, int T>
+static void q16_decode_tile(const GemmArgs& a, int64_t r, int64_t t0) {
+  const int64_t nb = a.k / 256;
+  const x86::Q8KLayout L = x86::q8k_layout(a.k);
+  Q8KRows x[T];
+  for (int j = 0; j < T; ++j) x[j] = q8k_row(a, t0 + j, L);
+  const uint8_t* w = a.w + static_cast<size_t>(r) * a.w_stride;
+  const __m128i order = _mm_setr_epi8(0, 2, 4, 6, 1, 3, 5, 7, 8, 10, 12, 14, 9, 11, 13, 15);  // the sums' sub-blocks
+  __m256 acc[T], acc_min[T];
+  for (int j = 0; j < T; ++j) acc[j] = acc_min[j] = _mm256_setzero_ps();
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = w + static_cast<size_t>(b) * F::kBytes;
+    __m256i q[8];
+    #pragma GCC unroll 2
+    for (int h = 0; h < 2; ++h)
+      #pragma GCC unroll 4
+      for (int kk = 0; kk < 4; ++kk) q[4 * h + kk] = F::quants(blk, h, kk);
+    const __m128i s8 = F::scales(blk), so = _mm_shuffle_epi8(s8, order);
+    const __m256i s_lo = _mm256_cvtepi8_epi32(so), s_hi = _mm256_cvtepi8_epi32(_mm_srli_si128(so, 8));
+    const __m256i s16 = _mm256_cvtepi8_epi16(s8);
+    const float d = F::d(blk);
+    for (int j = 0; j < T; ++j) {
+      const int8_t* xq = x[j].qs + 256 * b;
+      __m256i dots[8];
+      #pragma GCC unroll 2
+      for (int h = 0; h < 2; ++h)
+        #pragma GCC unroll 4
+        for (int kk = 0; kk < 4; ++kk)
+          dots[4 * h + kk] = dot4(_mm256_setzero_si256(), q[4 * h + kk],
+                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(xq + 128 * h + 32 * kk)));
+      __m256i s = _mm256_add_epi32(_mm256_mullo_epi32(sums4_by_half(dots), s_lo), _mm256_mullo_epi32(sums4_by_half(dots + 4), s_hi));
+      const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[j].bsums + 16 * b));
+      if constexpr (F::kOffsetShift >= 0) s = _mm256_sub_epi32(s, _mm256_slli_epi32(_mm256_madd_epi16(bs, s16), F::kOffsetShift));
+      const float dx = x[j].d[b];
+      acc[j] = _mm256_fmadd_ps(_mm256_set1_ps(d * dx), _mm256_cvtepi32_ps(s), acc[j]);
+      if constexpr (F::kHasMin) {
+        const __m256i msum = _mm256_madd_epi16(bs, _mm256_cvtepi8_epi16(F::mins(blk)));
+        acc_min[j] = _mm256_fmadd_ps(_mm256_set1_ps(F::dmin(blk) * dx), _mm256_cvtepi32_ps(msum), acc_min[j]);
+      }
+    }
+  }
+  for (int j = 0; j < T; ++j) a.y[(t0 + j) * a.ldy + r] = hsum8(F::kHasMin ? _mm256_sub_ps(acc[j], acc_min[j]) : acc[j]);
+}
+
+// Several tokens in decode order: rows in groups of 8, tiles of 4 tokens (then single ones).
+template <class Tile4, class Tile1>
+static void run_token_tiles(const GemmArgs& a, Tile4 tile4, Tile1 tile1) {
+  for (int64_t r0 = a.r0; r0 < a.r1; r0 += 8) {
+    const int64_t r1 = std::min(a.r1, r0 + 8);
+    int64_t t = 0;
+    for (; t + 4 <= a.n; t += 4)
+      for (int64_t r = r0; r < r1; ++r) tile4(a, r, t);
+    for (; t < a.n; ++t)
+      for (int64_t r = r0; r < r1; ++r) tile1(a, r, t);
+  }
 }
 
 // The 16-weight sub-block formats in tiles of R rows x T tokens: lane m of
@@ -704,7 +815,9 @@ static void q4k_run_packed(const GemmArgs& a) { run_packed(a, pack_q4k_rows8, q4
 template <bool kFifthBit>
 static void q45k_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
-  if (!a.batch) return a.n == 1 ? run_decode(a, q45k_decode_row<kFifthBit>) : run_each_token(a, q45k_decode_row<kFifthBit>);
+  if (!a.batch)
+    return a.n == 1 ? run_decode(a, q45k_decode_row<kFifthBit>)
+                    : run_token_tiles(a, q45k_decode_tile<kFifthBit, 4>, q45k_decode_row<kFifthBit>);
   if constexpr (HEFT_AVX512) return q45k_run8<kFifthBit>(a);  // 32 registers: the 8-row transposed tile fits
   if constexpr (kFifthBit) run_tiles<kR, kT>(a, 64, q5k_tile<kR, kT>, q5k_tile<1, kT>, q5k_tile<kR, 1>, q5k_tile<1, 1>);
   else q4k_run_packed(a);
@@ -922,7 +1035,7 @@ static void q2k_run_packed(const GemmArgs& a) { run_packed(a, pack_q2k_rows8, q2
 template <class F>
 static void q16_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 2 : 1, kT = 4;
-  if (!a.batch) return a.n == 1 ? run_decode(a, q16_decode_row<F>) : run_each_token(a, q16_decode_row<F>);
+  if (!a.batch) return a.n == 1 ? run_decode(a, q16_decode_row<F>) : run_token_tiles(a, q16_decode_tile<F, 4>, q16_decode_row<F>);
   if constexpr (HEFT_AVX512 && std::is_same_v<F, FQ6_K>) return q6k_run8(a);
   if constexpr (!HEFT_AVX512 && std::is_same_v<F, FQ2_K>) return q2k_run_packed(a);
   run_tiles<kR, kT>(a, 64, q16_tile<F, kR, kT>, q16_tile<F, 1, kT>, q16_tile<F, kR, 1>, q16_tile<F, 1, 1>);
