@@ -120,6 +120,12 @@ Json usage_json(int64_t prompt, int64_t completion, int64_t cached) {
 
 std::string sse(const Json& j) { return "data: " + j.dump() + "\n\n"; }
 
+// 429: the queue of waiting requests is full.
+ApiError queue_full(size_t max_waiting) {
+  return {429, "the server is busy: " + std::to_string(max_waiting) + " requests are waiting already; try again shortly",
+          "", "rate_limit_exceeded", "queue_full"};
+}
+
 }  // namespace
 
 bool constant_time_equal(std::string_view a, std::string_view b) {
@@ -174,6 +180,14 @@ util::Result<void> ApiServer::attach(session::LoadedModel& model, const engine::
       *ctx_, *model.tokenizer, engine::SchedulerParams{opts_.max_waiting, opts_.parallel, opts_.batch_tokens, opts_.batch_order_only});
   ready_.store(true);
   return {};
+}
+
+bool ApiServer::enqueue(engine::JobSpec spec, std::vector<std::shared_ptr<engine::Job>>& jobs) {
+  auto job = scheduler_->submit(std::move(spec));
+  if (!job) return false;
+  track(job, true);
+  jobs.push_back(std::move(job));
+  return true;
 }
 
 void ApiServer::cancel_all() {
@@ -331,16 +345,10 @@ void ApiServer::embeddings(const HttpRequest& req, ResponseWriter& w, Outcome& o
     prompt_tokens += n;
     spec.embed = pool;
     spec.generate.max_tokens = 0;
-    auto job = scheduler_->submit(std::move(spec));
-    if (!job) {
+    if (!enqueue(std::move(spec), jobs)) {
       release();
-      return fail({429, "the server is busy: " + std::to_string(opts_.max_waiting) +
-                            " requests are waiting already; try again shortly",
-                   "", "rate_limit_exceeded", "queue_full"},
-                  {{"Retry-After", "1"}});
+      return fail(queue_full(opts_.max_waiting), {{"Retry-After", "1"}});
     }
-    track(job, true);
-    jobs.push_back(std::move(job));
   }
   o.prompt_tokens = prompt_tokens;
   Json data = Json::array();
@@ -523,16 +531,10 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
     spec.generate.max_tokens = max_tokens;
     spec.generate.stop = r.stop;
     spec.top_logprobs = r.top_logprobs;
-    auto job = scheduler_->submit(std::move(spec));
-    if (!job) {
+    if (!enqueue(std::move(spec), jobs)) {
       release();
-      return fail({429, "the server is busy: " + std::to_string(opts_.max_waiting) +
-                            " requests are waiting already; try again shortly",
-                   "", "rate_limit_exceeded", "queue_full"},
-                  {{"Retry-After", "1"}});
+      return fail(queue_full(opts_.max_waiting), {{"Retry-After", "1"}});
     }
-    track(job, true);
-    jobs.push_back(std::move(job));
   }
 
   const std::string id = random_id(chat ? "chatcmpl-" : "cmpl-");

@@ -57,6 +57,8 @@ class ApiServer {
   void models(ResponseWriter& w);
   bool authorized(const HttpRequest& req) const;
   void track(const std::shared_ptr<engine::Job>& job, bool add);
+  // Submits a job and tracks it into jobs; false when the queue is full.
+  bool enqueue(engine::JobSpec spec, std::vector<std::shared_ptr<engine::Job>>& jobs);
 
   ApiOptions opts_;
   std::string alias_;

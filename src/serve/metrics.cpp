@@ -91,10 +91,13 @@ std::string Metrics::render(const Gauges& g) const {
   for (const auto& [key, n] : requests_)
     out += "heft_requests_total{" + m + ",endpoint=\"" + prometheus_label(key.first) + "\",status=\"" +
            std::to_string(key.second) + "\"} " + std::to_string(n) + "\n";
-  header(out, "heft_prompt_tokens_total", "counter", "Prompt tokens of finished generation requests.");
-  out += "heft_prompt_tokens_total{" + m + "} " + std::to_string(prompt_tokens_) + "\n";
-  header(out, "heft_generated_tokens_total", "counter", "Tokens generated.");
-  out += "heft_generated_tokens_total{" + m + "} " + std::to_string(generated_tokens_) + "\n";
+  // One unlabelled series (but for the model) with its HELP and TYPE.
+  auto scalar = [&](const char* name, const char* type, const char* help, auto value) {
+    header(out, name, type, help);
+    out += std::string(name) + "{" + m + "} " + std::to_string(value) + "\n";
+  };
+  scalar("heft_prompt_tokens_total", "counter", "Prompt tokens of finished generation requests.", prompt_tokens_);
+  scalar("heft_generated_tokens_total", "counter", "Tokens generated.", generated_tokens_);
   header(out, "heft_queue_time_seconds", "histogram", "Time a generation request waited before it started.");
   queue_.write(out, "heft_queue_time_seconds", m);
   header(out, "heft_time_to_first_token_seconds", "histogram", "From a request's arrival to its first token.");
@@ -103,22 +106,14 @@ std::string Metrics::render(const Gauges& g) const {
   itl_.write(out, "heft_inter_token_latency_seconds", m);
   header(out, "heft_request_duration_seconds", "histogram", "From a generation request's arrival to its end.");
   e2e_.write(out, "heft_request_duration_seconds", m);
-  header(out, "heft_sequences_running", "gauge", "Sequences being generated now.");
-  out += "heft_sequences_running{" + m + "} " + std::to_string(g.running) + "\n";
-  header(out, "heft_sequences_waiting", "gauge", "Requests waiting for the scheduler.");
-  out += "heft_sequences_waiting{" + m + "} " + std::to_string(g.waiting) + "\n";
-  header(out, "heft_kv_cache_used_blocks", "gauge", "KV cache blocks held by running sequences.");
-  out += "heft_kv_cache_used_blocks{" + m + "} " + std::to_string(g.kv_blocks_used) + "\n";
-  header(out, "heft_kv_cache_blocks", "gauge", "KV cache blocks in all.");
-  out += "heft_kv_cache_blocks{" + m + "} " + std::to_string(g.kv_blocks_total) + "\n";
-  header(out, "heft_kv_cache_block_size_tokens", "gauge", "Tokens per KV cache block.");
-  out += "heft_kv_cache_block_size_tokens{" + m + "} " + std::to_string(g.block_size) + "\n";
-  header(out, "heft_prefix_cache_queries_total", "counter", "Prompt tokens looked up in the prefix cache.");
-  out += "heft_prefix_cache_queries_total{" + m + "} " + std::to_string(g.prefix_queries) + "\n";
-  header(out, "heft_prefix_cache_hits_total", "counter", "Prompt tokens found in the prefix cache (not computed again).");
-  out += "heft_prefix_cache_hits_total{" + m + "} " + std::to_string(g.prefix_hits) + "\n";
-  header(out, "heft_process_resident_memory_bytes", "gauge", "Resident memory of the heft process.");
-  out += "heft_process_resident_memory_bytes{" + m + "} " + std::to_string(resident_memory_bytes()) + "\n";
+  scalar("heft_sequences_running", "gauge", "Sequences being generated now.", g.running);
+  scalar("heft_sequences_waiting", "gauge", "Requests waiting for the scheduler.", g.waiting);
+  scalar("heft_kv_cache_used_blocks", "gauge", "KV cache blocks held by running sequences.", g.kv_blocks_used);
+  scalar("heft_kv_cache_blocks", "gauge", "KV cache blocks in all.", g.kv_blocks_total);
+  scalar("heft_kv_cache_block_size_tokens", "gauge", "Tokens per KV cache block.", g.block_size);
+  scalar("heft_prefix_cache_queries_total", "counter", "Prompt tokens looked up in the prefix cache.", g.prefix_queries);
+  scalar("heft_prefix_cache_hits_total", "counter", "Prompt tokens found in the prefix cache (not computed again).", g.prefix_hits);
+  scalar("heft_process_resident_memory_bytes", "gauge", "Resident memory of the heft process.", resident_memory_bytes());
   return out;
 }
 
