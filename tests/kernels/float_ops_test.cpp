@@ -49,6 +49,23 @@ Cache make_cache(bool f16, int64_t n, int64_t hk, int64_t hv, uint32_t seed) {
   return c;
 }
 
+kernels::AttentionArgs args(const Cache& c, const std::vector<float>& q, bool f16, int64_t hd, int64_t n_kv, int64_t first,
+                            bool batch, float scale) {
+  kernels::AttentionArgs a;
+  a.q = q.data();
+  a.k = c.k.data();
+  a.v = c.v.data();
+  a.k_stride = c.k_stride;
+  a.v_stride = c.v_stride;
+  a.f16 = f16;
+  a.hd_k = a.hd_v = hd;
+  a.n_kv = n_kv;
+  a.first = first;
+  a.scale = scale;
+  a.batch = batch;
+  return a;
+}
+
 }  // namespace
 
 TEST(FloatOps, AttentionHeadBitIdenticalOnEveryTarget) {
@@ -64,19 +81,8 @@ TEST(FloatOps, AttentionHeadBitIdenticalOnEveryTarget) {
           for (bool batch : {false, true}) {
             for (int64_t first : {int64_t{0}, n_kv / 3}) {
               for (float softcap : {0.0f, 30.0f}) {
-                kernels::AttentionArgs a;
-                a.q = q.data();
-                a.k = c.k.data();
-                a.v = c.v.data();
-                a.k_stride = c.k_stride;
-                a.v_stride = c.v_stride;
-                a.f16 = f16;
-                a.hd_k = a.hd_v = hd;
-                a.n_kv = n_kv;
-                a.first = first;
-                a.scale = 1.0f / std::sqrt(static_cast<float>(hd));
+                kernels::AttentionArgs a = args(c, q, f16, hd, n_kv, first, batch, 1.0f / std::sqrt(static_cast<float>(hd)));
                 a.softcap = softcap;
-                a.batch = batch;
                 std::vector<float> ref(hd), got(hd, NAN);
                 kernels::attention_head_ref(a, ref.data(), s_ref.data());
                 kernels::attention_head(a, got.data(), s_simd.data(), target);
@@ -161,18 +167,7 @@ TEST(FloatOps, AttentionThroughABlockTableIsTheSame) {
       std::vector<float> scratch(kernels::attention_scratch_floats(n_kv, hd, hd));
       for (bool batch : {false, true})
         for (int64_t first : {int64_t{0}, int64_t{37}}) {
-          kernels::AttentionArgs a;
-          a.q = q.data();
-          a.k = c.k.data();
-          a.v = c.v.data();
-          a.k_stride = c.k_stride;
-          a.v_stride = c.v_stride;
-          a.f16 = f16;
-          a.hd_k = a.hd_v = hd;
-          a.n_kv = n_kv;
-          a.first = first;
-          a.scale = 0.125f;
-          a.batch = batch;
+          kernels::AttentionArgs a = args(c, q, f16, hd, n_kv, first, batch, 0.125f);
           std::vector<float> flat(hd, NAN), blocked(hd, NAN);
           kernels::attention_head(a, flat.data(), scratch.data(), target);
           a.k = pooled.k.data();

@@ -11,37 +11,21 @@
 // single-token sums differ (Q4_0, Q4_K_M), so an order mixed up between rows
 // shows. -b 8 makes prompts of 8k + 1 tokens end in a lone row (single-token
 // order in `heft run`); --batch-tokens 48 with 32 streams splits prompts over passes.
-import {spawn} from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {parseArgs, loadPackage, runHeft, heftTargets, Checker} from "./lib/ref.mjs";
+import {startServer as startHeftServer, killServers} from "./lib/serve.mjs";
 
 const args = parseArgs();
 const check = new Checker("serve_batching");
 const {OpenAI} = await loadPackage("openai");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "heft-batching-"));
-const servers = [];
 const common = ["-c", "256", "-b", "8", "-t", "2"];
 
 async function startServer(model, simd, extra = []) {
-  const proc = spawn(args.heft, ["serve", model, "--port", "0", ...common, ...extra],
-                     {stdio: ["ignore", "ignore", "pipe"], env: {...process.env, HEFT_SIMD: simd}});
-  const s = {proc, log: "", exit: new Promise((res) => proc.on("exit", (code, signal) => res({code, signal})))};
-  servers.push(s);
-  proc.stderr.on("data", (d) => { s.log += d.toString(); });
-  const deadline = Date.now() + 60000;
-  while (!/listening on http:\/\/127\.0\.0\.1:(\d+)/.test(s.log)) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`heft serve did not start: ${s.log}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  s.url = `http://127.0.0.1:${/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(s.log)[1]}`;
-  while ((await fetch(`${s.url}/health`).catch(() => ({status: 0}))).status !== 200) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`heft serve never got ready: ${s.log}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const s = await startHeftServer(args.heft, model, [...common, ...extra], {env: {HEFT_SIMD: simd}});
   s.client = new OpenAI({baseURL: `${s.url}/v1`, apiKey: "none", maxRetries: 0});
-  s.stop = async () => { proc.kill("SIGTERM"); await s.exit; };
   return s;
 }
 
@@ -129,7 +113,7 @@ try {
     }
   }
 } finally {
-  for (const s of servers) if (s.proc.exitCode === null) s.proc.kill("SIGKILL");
+  killServers();
   fs.rmSync(tmp, {recursive: true, force: true});
 }
 check.finish();

@@ -9,39 +9,22 @@
 //     counts equal `heft run --json`'s and `heft tokenize --parse-special`'s;
 //   - 32 concurrent requests each get exactly the text they get alone;
 //   - /metrics passes `promtool check metrics` (Debian's prometheus).
-import {spawn, spawnSync} from "node:child_process";
+import {spawnSync} from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import {parseArgs, loadPackage, runHeft, Checker} from "./lib/ref.mjs";
+import {startServer as startHeftServer, killServers} from "./lib/serve.mjs";
 
 const args = parseArgs();
 const check = new Checker("serve_openai");
 const {OpenAI} = await loadPackage("openai");
 const demo = path.join(args.source, "models/tinystories-656k-q8_0.gguf");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "heft-serve-"));
-const servers = [];
 
-// Starts `heft serve MODEL --port 0 ...`, waits for /health 200; returns {url, proc, log, stop}.
-async function startServer(model, extra = []) {
-  const proc = spawn(args.heft, ["serve", model, "--port", "0", "-t", "2", ...extra], {stdio: ["ignore", "ignore", "pipe"]});
-  const s = {proc, log: "", exit: new Promise((res) => proc.on("exit", (code, signal) => res({code, signal})))};
-  servers.push(s);
-  proc.stderr.on("data", (d) => { s.log += d.toString(); });
-  const deadline = Date.now() + 60000;
-  while (!/listening on http:\/\/127\.0\.0\.1:(\d+)/.test(s.log)) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`heft serve did not start: ${s.log}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  s.url = `http://127.0.0.1:${/listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(s.log)[1]}`;
-  while ((await fetch(`${s.url}/health`).catch(() => ({status: 0}))).status !== 200) {
-    if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`heft serve never got ready: ${s.log}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  s.stop = async () => { proc.kill("SIGTERM"); return s.exit; };
-  return s;
-}
+// `heft serve MODEL -t 2 ...extra` (lib/serve.mjs).
+const startServer = (model, extra = []) => startHeftServer(args.heft, model, ["-t", "2", ...extra]);
 
 function client(server, apiKey = "none") {
   return new OpenAI({baseURL: `${server.url}/v1`, apiKey, maxRetries: 0, timeout: 120000});
@@ -386,7 +369,7 @@ try {
     await s.stop();
   }
 } finally {
-  for (const s of servers) if (s.proc.exitCode === null) s.proc.kill("SIGKILL");
+  killServers();
   fs.rmSync(tmp, {recursive: true, force: true});
 }
 check.finish();
