@@ -68,6 +68,10 @@ int serve(const ServeArgs& a) {
     return report(util::Error("--decode-order must be token or batch, not '" + a.decode_order + "'"));
   api.batch_order_only = a.decode_order == "batch";
   if (a.kv_size < 0) return report(util::Error("--kv-size must be positive"));
+  if (a.parallel < 1) return report(util::Error("--parallel must be at least 1"));
+  if (a.batch_tokens < a.parallel)
+    return report(util::Error("--batch-tokens (" + std::to_string(a.batch_tokens) + ") must be at least --parallel (" +
+                              std::to_string(a.parallel) + "): every running sequence takes a row of each pass"));
   api.kv_tokens = a.kv_size;
   if (!a.kv_memory.empty()) {
     auto bytes = parse_bytes(a.kv_memory);
@@ -110,13 +114,14 @@ int serve(const ServeArgs& a) {
   serve::ApiServer app(api);
   std::thread http_thread([&] { server.run([&](const serve::HttpRequest& r, serve::ResponseWriter& w) { app.handle(r, w); }); });
 
-  std::atomic<bool> ready{false};
+  std::atomic<bool> ready{false}, load_failed{false};
   std::mutex mu;
   std::condition_variable stop_cv;
   bool stop = false;
   std::thread signal_thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
+    if (load_failed.load()) return;  // main reports why and exits 1
     if (!ready.load()) {
       fmt::print(stderr, "heft serve: stopped while loading the model\n");
       std::_Exit(0);
@@ -129,6 +134,7 @@ int serve(const ServeArgs& a) {
   auto loaded = session::load_model(a.model, a.ctx.quantize, a.ctx.threads);
   util::Result<void> attached = loaded ? app.attach(*loaded, *ctx_params) : util::Result<void>(std::unexpected(loaded.error()));
   if (!attached) {
+    load_failed.store(true);
     server.stop();
     http_thread.join();
     pthread_kill(signal_thread.native_handle(), SIGTERM);  // ends its sigwait (ready is false: it exits)

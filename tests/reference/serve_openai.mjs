@@ -318,6 +318,26 @@ try {
     await s.stop();
   }
 
+  step('Cache and batch flags');
+  // A pool smaller than the context bounds each request, and says which flag; bad values are one line and exit 1.
+  {
+    const s = await startServer(demo, ["--alias", "demo", "-c", "256", "--kv-size", "64", "--parallel", "2"]);
+    const r = await statusOf(client(s).completions.create({model: "demo", prompt: prompts[0], max_tokens: 100}));
+    check.check(r.status === 400 && r.error?.param === "max_tokens" && /--kv-size/.test(r.message) && /\b64\b/.test(r.message),
+                `a request over --kv-size: ${r.status} ${r.message}`);
+    const ok = await client(s).completions.create({model: "demo", prompt: prompts[0], max_tokens: 8, temperature: 0});
+    check.check(ok.choices[0].text === heftRun(demo, prompts[0], 8, ["-c", "256"]).text, "a request within --kv-size is served");
+    const metrics = await (await fetch(`${s.url}/metrics`)).text();
+    check.check(/heft_kv_cache_blocks\{model="demo"\} 4\n/.test(metrics), `--kv-size 64 is 4 blocks: ${metrics.match(/heft_kv_cache_blocks.*\n/)}`);
+    await s.stop();
+    for (const [flags, what] of [[["--kv-memory", "lots"], /--kv-memory/], [["--parallel", "8", "--batch-tokens", "4"], /--batch-tokens/],
+                                 [["--decode-order", "random"], /--decode-order/], [["--kv-size", "8"], /at least one block/]]) {
+      const r = runHeft(args.heft, ["serve", demo, "--port", "0", ...flags]);
+      check.check(r.status === 1 && what.test(r.stderr) && r.stderr.trim().split("\n").filter((l) => !/listening/.test(l)).length === 1,
+                  `heft serve ${flags.join(" ")}: status ${r.status}, ${JSON.stringify(r.stderr)}`);
+    }
+  }
+
   step('Chat on a synthetic model');
   // Chat on a synthetic model with a real template: the prompt tokens are what `heft template` renders,
   // tokenized with special tokens parsed; the reply is what `heft run` gives for that prompt.
