@@ -195,6 +195,9 @@ Action add_serve(CLI::App& app) {
                   "in both, a request's results never depend on the others running)")
       ->capture_default_str();
   a->ctx.add_to(cmd);
+  cmd->get_option("--batch-size")
+      ->description("The prompt chunk of `heft run -b` whose sums the server copies, so its tokens equal heft run's with the same -b "
+                    "(forward passes hold --batch-tokens rows)");
   return [a] { return serve(*a); };
 }
 
