@@ -135,6 +135,46 @@ TEST_F(ServerTest, CompletionAndItsStream) {
   EXPECT_EQ(joined, text);
 }
 
+// Continuous batching in one process (so ASan sees the pool, the block tables
+// and the passes): requests at once, each its text alone; a shared prompt is
+// found in the prefix cache; embeddings between the passes.
+TEST_F(ServerTest, ConcurrentRequestsPrefixCacheAndEmbeddings) {
+  const std::vector<std::string> prompts = {"Once upon a time", "The little dog", "Lily wanted to play with her friends in the park, but it was raining, so she stayed home and read a book with her mom and dad",
+                                            "One day"};
+  auto body = [](const std::string& p) { return R"({"prompt":")" + p + R"(","max_tokens":12,"temperature":0})"; };
+  auto text_of = [](const Reply& r) {
+    auto j = util::Json::parse(r.body);
+    return j ? j->find("choices")->as_array()[0].get_string("text") : std::string("(bad reply)");
+  };
+  std::vector<std::string> solo;
+  for (const auto& p : prompts) solo.push_back(text_of(call(port(), "POST", "/v1/completions", body(p))));
+  std::vector<Reply> replies(12);
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < replies.size(); ++i)
+    clients.emplace_back([&, i] {
+      replies[i] = i % 4 == 3 ? call(port(), "POST", "/v1/embeddings", R"({"input":["Once upon a time","One day"]})")
+                              : call(port(), "POST", "/v1/completions", body(prompts[i % prompts.size()]));
+    });
+  for (auto& c : clients) c.join();
+  for (size_t i = 0; i < replies.size(); ++i) {
+    ASSERT_EQ(replies[i].status, 200) << i << ": " << replies[i].body;
+    if (i % 4 == 3) {
+      auto j = util::Json::parse(replies[i].body);
+      ASSERT_TRUE(j.has_value());
+      EXPECT_EQ(j->find("data")->as_array().size(), 2u);
+    } else {
+      EXPECT_EQ(text_of(replies[i]), solo[i % prompts.size()]) << "request " << i;
+    }
+  }
+  // The long prompt was asked for more than once: its first block came from the cache.
+  Reply again = call(port(), "POST", "/v1/completions", body(prompts[2]));
+  auto j = util::Json::parse(again.body);
+  ASSERT_TRUE(j.has_value());
+  EXPECT_EQ(j->find("usage")->find("prompt_tokens_details")->get_int("cached_tokens", -1) % 16, 0);
+  EXPECT_GT(j->find("usage")->find("prompt_tokens_details")->get_int("cached_tokens", -1), 0);
+  EXPECT_EQ(text_of(again), solo[2]);
+}
+
 TEST_F(ServerTest, Statuses) {
   EXPECT_EQ(call(port(), "GET", "/nothing").status, 404);
   EXPECT_EQ(call(port(), "GET", "/v1/completions").status, 405);
