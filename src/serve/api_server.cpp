@@ -182,6 +182,19 @@ util::Result<void> ApiServer::attach(session::LoadedModel& model, const engine::
   return {};
 }
 
+std::optional<ApiError> ApiServer::unknown_model(const std::string& model) const {
+  if (model.empty() || model == alias_) return std::nullopt;
+  return ApiError{404, "the model '" + model + "' does not exist (this server has '" + alias_ + "')", "model",
+                  "invalid_request_error", "model_not_found"};
+}
+
+void ApiServer::cancel_jobs(std::vector<std::shared_ptr<engine::Job>>& jobs) {
+  for (auto& j : jobs) {
+    j->cancel();
+    track(j, false);
+  }
+}
+
 bool ApiServer::enqueue(engine::JobSpec spec, std::vector<std::shared_ptr<engine::Job>>& jobs) {
   auto job = scheduler_->submit(std::move(spec));
   if (!job) return false;
@@ -304,9 +317,7 @@ void ApiServer::embeddings(const HttpRequest& req, ResponseWriter& w, Outcome& o
   if (!parsed) return fail(parsed.error());
   EmbeddingRequest& r = *parsed;
   o.user = r.user;
-  if (!r.model.empty() && r.model != alias_)
-    return fail({404, "the model '" + r.model + "' does not exist (this server has '" + alias_ + "')", "model",
-                 "invalid_request_error", "model_not_found"});
+  if (auto e = unknown_model(r.model)) return fail(*e);
   const auto& md = model_->model->file.metadata;
   const int64_t pooling = md.get_int(std::string(model_->model->spec->name) + ".pooling_type").value_or(0);
   if (pooling < 0 || pooling > 3)
@@ -315,12 +326,7 @@ void ApiServer::embeddings(const HttpRequest& req, ResponseWriter& w, Outcome& o
   const auto pool = pooling == 0 ? engine::Pooling::Last : static_cast<engine::Pooling>(pooling);
   const auto& tok = *model_->tokenizer;
   std::vector<std::shared_ptr<engine::Job>> jobs;
-  auto release = [&] {
-    for (auto& j : jobs) {
-      j->cancel();
-      track(j, false);
-    }
-  };
+  auto release = [&] { cancel_jobs(jobs); };
   int64_t prompt_tokens = 0;
   for (const auto& in : r.inputs) {
     engine::JobSpec spec;
@@ -471,9 +477,7 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
   if (!parsed) return fail(parsed.error());
   CompletionRequest& r = *parsed;
   o.user = r.user;
-  if (!r.model.empty() && r.model != alias_)
-    return fail({404, "the model '" + r.model + "' does not exist (this server has '" + alias_ + "')", "model",
-                 "invalid_request_error", "model_not_found"});
+  if (auto e = unknown_model(r.model)) return fail(*e);
   const auto& tok = *model_->tokenizer;
 
   // The prompt's tokens.
@@ -516,12 +520,7 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
 
   // One job per choice; a seed given makes choice i use seed + i.
   std::vector<std::shared_ptr<engine::Job>> jobs;
-  auto release = [&] {
-    for (auto& j : jobs) {
-      j->cancel();
-      track(j, false);
-    }
-  };
+  auto release = [&] { cancel_jobs(jobs); };
   for (int64_t i = 0; i < r.n; ++i) {
     engine::JobSpec spec;
     spec.prompt = prompt;

@@ -12,6 +12,7 @@
 
 #include "engine/context.h"
 #include "engine/scheduler.h"
+#include "serve/api_error.h"
 #include "serve/http_server.h"
 #include "serve/metrics.h"
 #include "session/chat_prompt.h"
@@ -59,6 +60,10 @@ class ApiServer {
   void track(const std::shared_ptr<engine::Job>& job, bool add);
   // Submits a job and tracks it into jobs; false when the queue is full.
   bool enqueue(engine::JobSpec spec, std::vector<std::shared_ptr<engine::Job>>& jobs);
+  // Cancels and untracks the jobs of a request that ends early.
+  void cancel_jobs(std::vector<std::shared_ptr<engine::Job>>& jobs);
+  // 404 when a request names a model other than this one (an empty name means this one).
+  std::optional<ApiError> unknown_model(const std::string& model) const;
 
   ApiOptions opts_;
   std::string alias_;

@@ -14,7 +14,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import {parseArgs, loadPackage, runHeft, Checker} from "./lib/ref.mjs";
+import {parseArgs, loadPackage, runHeft, heftTargets, Checker} from "./lib/ref.mjs";
 import {startServer as startHeftServer, killServers} from "./lib/serve.mjs";
 
 const args = parseArgs();
@@ -24,7 +24,8 @@ const demo = path.join(args.source, "models/tinystories-656k-q8_0.gguf");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "heft-serve-"));
 
 // `heft serve MODEL -t 2 ...extra` (lib/serve.mjs).
-const startServer = (model, extra = []) => startHeftServer(args.heft, model, ["-t", "2", ...extra]);
+const startServer = (model, extra = [], simd = undefined) =>
+    startHeftServer(args.heft, model, ["-t", "2", ...extra], {env: simd ? {HEFT_SIMD: simd} : {}});
 
 function client(server, apiKey = "none") {
   return new OpenAI({baseURL: `${server.url}/v1`, apiKey, maxRetries: 0, timeout: 120000});
@@ -200,8 +201,9 @@ try {
 
   step('Embeddings');
   // Embeddings: the last token's final hidden state, L2-normalized, against llama.cpp's (node-llama-cpp's
-  // embedding context, normalized here). Measured spread: F32 model 1.6e-4, Q8_0 3.5e-3 per component
-  // (the F16 cache and another build of llama.cpp's kernels); bounds 1e-3 and 1e-2, plus cosine > 0.9999 / 0.999.
+  // embedding context, normalized here), on every SIMD target heft runs here. Measured spread (every target of
+  // this AVX-512 host): F32 model 1.6e-4, Q8_0 3.5e-3 per component (the F16 cache and the prebuilt llama.cpp's
+  // own kernels); bounds 1e-3 and 1e-2, plus cosine > 0.9999 / 0.999.
   {
     const {getLlama} = await loadPackage("node-llama-cpp");
     const llama = await getLlama({gpu: false, build: "never", logLevel: "error"});
@@ -210,25 +212,32 @@ try {
                                          [demo, 1e-2, 0.999]]) {
       const model = await llama.loadModel({modelPath: file});
       const ectx = await model.createEmbeddingContext({contextSize: 256, threads: 1});
-      const s = file === demo ? server : await startServer(file, ["--alias", "demo"]);
-      const c = client(s);
-      const got = await c.embeddings.create({model: "demo", input: texts});                     // base64 on the wire (the client's default)
-      const floats = await c.embeddings.create({model: "demo", input: texts, encoding_format: "float"});
-      check.check(got.object === "list" && got.data.length === texts.length && got.usage.prompt_tokens > 0 &&
-                  got.usage.total_tokens === got.usage.prompt_tokens, `embeddings shape: ${JSON.stringify({...got, data: got.data.length})}`);
-      for (let i = 0; i < texts.length; i++) {
-        const ref = (await ectx.getEmbeddingFor(texts[i])).vector;
+      const wants = [];
+      for (const t of texts) {
+        const ref = (await ectx.getEmbeddingFor(t)).vector;
         const norm = Math.hypot(...ref);
-        const want = ref.map((x) => x / norm), e = got.data[i].embedding;
-        let maxd = 0, dot = 0;
-        for (let d = 0; d < want.length; d++) { maxd = Math.max(maxd, Math.abs(want[d] - e[d])); dot += want[d] * e[d]; }
-        check.check(e.length === want.length && got.data[i].index === i && maxd <= bound && dot > cosMin,
-                    `embedding of '${texts[i]}' (${path.basename(file)}): ${e.length} dims, max diff ${maxd}, cosine ${dot}`);
-        check.check(JSON.stringify(floats.data[i].embedding) === JSON.stringify(Array.from(e, (x) => x)),
-                    `float and base64 encodings of '${texts[i]}' agree`);
+        wants.push(ref.map((x) => x / norm));
       }
       await ectx.dispose();
-      if (s !== server) await s.stop();
+      for (const simd of heftTargets(args.heft)) {
+        const where = `${path.basename(file)} HEFT_SIMD=${simd}`;
+        const s = await startServer(file, ["--alias", "demo"], simd);
+        const c = client(s);
+        const got = await c.embeddings.create({model: "demo", input: texts});                     // base64 on the wire (the client's default)
+        const floats = await c.embeddings.create({model: "demo", input: texts, encoding_format: "float"});
+        check.check(got.object === "list" && got.data.length === texts.length && got.usage.prompt_tokens > 0 &&
+                    got.usage.total_tokens === got.usage.prompt_tokens, `embeddings shape: ${JSON.stringify({...got, data: got.data.length})}`);
+        for (let i = 0; i < texts.length; i++) {
+          const want = wants[i], e = got.data[i].embedding;
+          let maxd = 0, dot = 0;
+          for (let d = 0; d < want.length; d++) { maxd = Math.max(maxd, Math.abs(want[d] - e[d])); dot += want[d] * e[d]; }
+          check.check(e.length === want.length && got.data[i].index === i && maxd <= bound && dot > cosMin,
+                      `embedding of '${texts[i]}' (${where}): ${e.length} dims, max diff ${maxd}, cosine ${dot}`);
+          check.check(JSON.stringify(floats.data[i].embedding) === JSON.stringify(Array.from(e, (x) => x)),
+                      `float and base64 encodings of '${texts[i]}' agree (${where})`);
+        }
+        await s.stop();
+      }
     }
     const bad = await statusOf(openai.embeddings.create({model: "demo", input: "x", dimensions: 8}));
     check.check(bad.status === 400 && bad.error?.param === "dimensions", `embeddings dimensions: ${bad.status} ${bad.message}`);

@@ -116,16 +116,19 @@ static void run_decode(const GemmArgs& a, Tile tile) {
 }
 
 // Several tokens each in decode's order (GemmArgs::batch unset: a server's
-// step over many sequences): tile(a, r, t) per row and token, so each token's
-// outputs are bit-identical to its decode alone. Rows in groups of 8, every
-// token over a group before the next, so the group's weights are read from
-// memory once and from L1 for the other tokens.
-template <class Tile>
-static void run_each_token(const GemmArgs& a, Tile tile) {
+// step over many sequences): rows in groups of 8, each row's weights read once
+// for tiles of 4 tokens (tile4(a, r, t) covers tokens t..t+3), then single
+// tokens (tile1). Both must take each token's steps exactly as its decode
+// alone does, so its outputs are bit-identical.
+template <class Tile4, class Tile1>
+static void run_token_tiles(const GemmArgs& a, Tile4 tile4, Tile1 tile1) {
   for (int64_t r0 = a.r0; r0 < a.r1; r0 += 8) {
     const int64_t r1 = std::min(a.r1, r0 + 8);
-    for (int64_t t = 0; t < a.n; ++t)
-      for (int64_t r = r0; r < r1; ++r) tile(a, r, t);
+    int64_t t = 0;
+    for (; t + 4 <= a.n; t += 4)
+      for (int64_t r = r0; r < r1; ++r) tile4(a, r, t);
+    for (; t < a.n; ++t)
+      for (int64_t r = r0; r < r1; ++r) tile1(a, r, t);
   }
 }
 

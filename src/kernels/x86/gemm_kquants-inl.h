@@ -473,19 +473,6 @@ static void q16_decode_tile(const GemmArgs& a, int64_t r, int64_t t0) {
   for (int j = 0; j < T; ++j) a.y[(t0 + j) * a.ldy + r] = hsum8(F::kHasMin ? _mm256_sub_ps(acc[j], acc_min[j]) : acc[j]);
 }
 
-// Several tokens in decode order: rows in groups of 8, tiles of 4 tokens (then single ones).
-template <class Tile4, class Tile1>
-static void run_token_tiles(const GemmArgs& a, Tile4 tile4, Tile1 tile1) {
-  for (int64_t r0 = a.r0; r0 < a.r1; r0 += 8) {
-    const int64_t r1 = std::min(a.r1, r0 + 8);
-    int64_t t = 0;
-    for (; t + 4 <= a.n; t += 4)
-      for (int64_t r = r0; r < r1; ++r) tile4(a, r, t);
-    for (; t < a.n; ++t)
-      for (int64_t r = r0; r < r1; ++r) tile1(a, r, t);
-  }
-}
-
 // The 16-weight sub-block formats in tiles of R rows x T tokens: lane m of
 // isum holds bytes 4m..4m+3 of each 32-weight chunk times its sub-block's
 // scale (ggml's AVX2 lanes). kX86Order (vec_dot_x86): Q6_K subtracts its

@@ -427,19 +427,6 @@ static void q4_0_decode_tile(const GemmArgs& a, int64_t r, int64_t t0) {
   }
 }
 
-// Several tokens in decode order: rows in groups of 8, each row's weights
-// read once for tiles of 4 tokens (then single ones).
-static void q4_0_run_tokens(const GemmArgs& a) {
-  for (int64_t r0 = a.r0; r0 < a.r1; r0 += 8) {
-    const int64_t r1 = std::min(a.r1, r0 + 8);
-    int64_t t = 0;
-    for (; t + 4 <= a.n; t += 4)
-      for (int64_t r = r0; r < r1; ++r) q4_0_decode_tile<4>(a, r, t);
-    for (; t < a.n; ++t)
-      for (int64_t r = r0; r < r1; ++r) q4_0_decode_tile<1>(a, r, t);
-  }
-}
-
 template <class W>
 static void legacy_run8(const GemmArgs& a) {
   constexpr int kT = HEFT_AVX512 ? 8 : 4;
@@ -645,7 +632,7 @@ template <class W>
 static void legacy_run(const GemmArgs& a) {
   constexpr int kR = HEFT_AVX512 ? 4 : 2, kT = 4;
   if (!a.batch) {
-    if constexpr (W::kWholeBlockSums) return a.n == 1 ? run_decode(a, q4_0_decode_row) : q4_0_run_tokens(a);
+    if constexpr (W::kWholeBlockSums) return a.n == 1 ? run_decode(a, q4_0_decode_row) : run_token_tiles(a, q4_0_decode_tile<4>, q4_0_decode_row);
     // The other types' decode is legacy_tile<W, 1, 1>, whose every R x T
     // form sums each output alike: tiles serve several tokens.
     else if (a.n == 1) return run_decode(a, legacy_tile<W, 1, 1>);
