@@ -26,6 +26,7 @@ Action add_perplexity(CLI::App& app);  // perplexity.cpp
 Action add_logits(CLI::App& app);      // logits.cpp
 Action add_bench(CLI::App& app);       // bench.cpp
 Action add_serve(CLI::App& app);       // serve.cpp
+Action add_grammar(CLI::App& app);     // grammar.cpp
 
 // Prints "heft: FILE: at byte N: MESSAGE" on one line to stderr; returns 1.
 int report(const util::Error& e);

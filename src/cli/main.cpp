@@ -43,6 +43,7 @@ int main(int argc, char** argv) {
   add(add_quantize);
   add(add_synth);
   add(add_bench);
+  add(add_grammar);
 
   try {
     app.parse(argc, argv);

@@ -7,6 +7,7 @@
 #include "cli/model_options.h"
 #include "cli/sampling_options.h"
 #include "engine/generate.h"
+#include "session/constraint.h"
 #include "util/json.h"
 #include "util/mapped_file.h"
 
@@ -21,6 +22,7 @@ struct RunArgs {
   bool json = false, ignore_eos = false, context_shift = false, parse_special = false, no_bos = false;
   ContextOptions ctx;
   SamplingOptions sampling;
+  session::GrammarFlags grammar;
 };
 
 util::Json ids_json(std::span<const int32_t> ids) {
@@ -36,6 +38,9 @@ int run(const RunArgs& a) {
     if (!text) return report(text.error());
     prompt = *text;
   }
+  // The grammar is checked before the model loads: a bad schema fails at once.
+  auto gbnf = session::grammar_text(a.grammar);
+  if (!gbnf) return report(gbnf.error());
   auto setup = prepare_generation(a.model, a.ctx, a.sampling);
   if (!setup) return report(setup.error());
   const tokenizer::Tokenizer& tok = *setup->loaded.tokenizer;
@@ -43,6 +48,11 @@ int run(const RunArgs& a) {
   std::vector<int32_t> ids = tok.encode(prompt, {.add_special = !a.no_bos, .parse_special = a.parse_special});
   engine::GenerateParams gp{.max_tokens = a.n_predict, .stop = a.stop, .ignore_eog = a.ignore_eos,
                             .context_shift = a.context_shift};
+  if (!gbnf->empty()) {
+    auto c = session::constraint_from_gbnf(*gbnf, tok, session::build_vocab_index(tok));
+    if (!c) return report(c.error());
+    gp.grammar = std::move(*c);
+  }
   auto on_text = [&](std::string_view piece) {
     if (a.json) return;
     std::fwrite(piece.data(), 1, piece.size(), stdout);
@@ -87,7 +97,12 @@ Action add_run(CLI::App& app) {
   cmd->add_flag("--no-bos", a->no_bos, "Do not add the BOS (or other) tokens the model adds to a prompt");
   cmd->add_flag("--json", a->json,
                 "Print one JSON document instead: prompt_tokens, tokens, text, stop_reason (eog, stop, max_tokens, "
-                "length), seed, timings");
+                "length, grammar), seed, timings");
+  auto* schema = cmd->add_option("--json-schema", a->grammar.json_schema,
+                                 "Constrain the output to JSON valid under this JSON Schema file (or the schema itself "
+                                 "when it starts with '{'); keywords heft cannot enforce are refused");
+  cmd->add_option("--grammar-file", a->grammar.grammar_file, "Constrain the output to a GBNF grammar (llama.cpp's format)")
+      ->excludes(schema);
   a->ctx.add_to(cmd);
   a->sampling.add_to(cmd);
   return [a] { return run(*a); };

@@ -14,6 +14,7 @@ std::string_view stop_reason_name(StopReason r) {
     case StopReason::MaxTokens: return "max_tokens";
     case StopReason::ContextFull: return "length";
     case StopReason::Cancelled: return "cancelled";
+    case StopReason::GrammarDeadEnd: return "grammar";
   }
   return "?";
 }
@@ -54,7 +55,9 @@ std::string StopMatcher::flush() {
 
 Generation::Generation(const tokenizer::Tokenizer& tok, Sampler& sampler, const GenerateParams& params,
                        std::function<void(std::string_view)> on_text)
-    : tok_(tok), sampler_(sampler), params_(params), on_text_(std::move(on_text)), decoder_(tok), matcher_(params.stop) {}
+    : tok_(tok), sampler_(sampler), params_(params), on_text_(std::move(on_text)), decoder_(tok), matcher_(params.stop) {
+  if (params_.grammar) grammar_state_ = params_.grammar->start();
+}
 
 void Generation::emit(const std::string& piece) {
   if (piece.empty()) return;
@@ -69,11 +72,19 @@ void Generation::start(std::span<const int32_t> prompt) {
 }
 
 void Generation::step(const float* logits) {
-  const int32_t id = sampler_.sample(logits);
+  grammar::TokenConstraint* g = params_.grammar.get();
+  const int32_t id = sampler_.sample(logits, g ? &g->allowed(grammar_state_) : nullptr);
+  if (id < 0) return end(StopReason::GrammarDeadEnd);
   sampler_.accept(id);
   result_.tokens.push_back(id);
   if (params_.on_token) params_.on_token(id, logits);
-  if (!params_.ignore_eog && tok_.is_eog(id)) return end(StopReason::EndOfGeneration);
+  // Under a grammar an end-of-generation token is allowed only where it is complete.
+  if ((g || !params_.ignore_eog) && tok_.is_eog(id)) return end(StopReason::EndOfGeneration);
+  if (g) {
+    const uint32_t next = g->advance(grammar_state_, id);
+    if (next == grammar::Machine::kDead) return end(StopReason::GrammarDeadEnd);  // the mask is exact; never expected
+    grammar_state_ = next;
+  }
   bool stopped = false;
   emit(matcher_.feed(decoder_.step(id), stopped));
   if (stopped) {
@@ -81,6 +92,7 @@ void Generation::step(const float* logits) {
     done_ = true;
     return;
   }
+  if (g && g->finished(grammar_state_)) return end(StopReason::EndOfGeneration);
   if (params_.max_tokens >= 0 && static_cast<int64_t>(result_.tokens.size()) >= params_.max_tokens) end(StopReason::MaxTokens);
 }
 

@@ -4,12 +4,14 @@
 // token limit or a full context (or shift the context and go on, if asked).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "engine/context.h"
+#include "grammar/token_mask.h"
 #include "engine/sampler.h"
 #include "tokenizer/streaming_decoder.h"
 #include "tokenizer/tokenizer.h"
@@ -17,8 +19,9 @@
 
 namespace heft::engine {
 
-enum class StopReason { EndOfGeneration, StopString, MaxTokens, ContextFull, Cancelled };
-// "eog", "stop", "max_tokens", "length" (the context is full), "cancelled".
+// GrammarDeadEnd: the grammar allows no token of the vocabulary (the output is incomplete).
+enum class StopReason { EndOfGeneration, StopString, MaxTokens, ContextFull, Cancelled, GrammarDeadEnd };
+// "eog", "stop", "max_tokens", "length" (the context is full), "cancelled", "grammar".
 std::string_view stop_reason_name(StopReason r);
 
 struct GenerateParams {
@@ -32,6 +35,10 @@ struct GenerateParams {
   std::function<void(int32_t id, const float* logits)> on_token;
   // Polled before each forward pass; true stops the generation (StopReason::Cancelled).
   std::function<bool()> cancelled;
+  // Output constrained to a grammar: each token is sampled among those it allows,
+  // end-of-generation only where it is complete, and generation ends (EndOfGeneration)
+  // once nothing more can follow. One per generation (it keeps caches).
+  std::shared_ptr<grammar::TokenConstraint> grammar;
 };
 
 struct Timings {
@@ -103,6 +110,7 @@ class Generation {
   StopMatcher matcher_;
   GenerateResult result_;
   bool done_ = false;
+  uint32_t grammar_state_ = 0;
 };
 
 

@@ -111,7 +111,7 @@ void Sampler::min_p(float p) {
   cand_.resize(keep);
 }
 
-int32_t Sampler::sample(const float* logits) {
+int32_t Sampler::sample(const float* logits, const std::vector<uint64_t>* allowed) {
   const auto& p = params_;
   cand_.clear();
   for (int64_t i = 0; i < n_vocab_; ++i) cand_.push_back({static_cast<int32_t>(i), logits[i], 0.0f});
@@ -119,6 +119,12 @@ int32_t Sampler::sample(const float* logits) {
   apply_penalties();
   for (const auto& [id, bias] : p.logit_bias)
     if (id >= 0 && id < n_vocab_) cand_[static_cast<size_t>(id)].logit += bias;
+  // The grammar's mask comes before every other step: top-k, top-p and the rest see
+  // only tokens the grammar allows (as a masked logit of -inf would, without the infinities).
+  if (allowed) {
+    std::erase_if(cand_, [&](const Candidate& c) { return !((*allowed)[static_cast<size_t>(c.id) >> 6] >> (c.id & 63) & 1); });
+    if (cand_.empty()) return -1;
+  }
 
   if (p.temperature <= 0.0f) {
     auto best = std::max_element(cand_.begin(), cand_.end(),

@@ -26,7 +26,9 @@ struct SamplerParams {
 class Sampler {
  public:
   Sampler(const SamplerParams& params, int64_t n_vocab);
-  int32_t sample(const float* logits);
+  // allowed: n_vocab bits (64 per word) of the tokens that may be picked, or
+  // null for all (a grammar's mask). Returns -1 when the mask allows nothing.
+  int32_t sample(const float* logits, const std::vector<uint64_t>* allowed = nullptr);
   // Records a token (prompt or generated) for the penalty window.
   void accept(int32_t token);
   void reset();

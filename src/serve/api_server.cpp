@@ -1,13 +1,19 @@
 #include "serve/api_server.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <random>
 
+#include "chat/tool_call_grammar.h"
+#include "chat/tool_calls.h"
+#include "grammar/json_schema.h"
 #include "serve/completion_request.h"
 #include "serve/embedding_request.h"
+#include "session/constraint.h"
 #include "session/reasoning.h"
 #include "session/sampling.h"
 #include "util/json.h"
@@ -49,12 +55,83 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
   return std::chrono::duration<double, std::milli>(b - a).count();
 }
 
+// A list for a response header: items joined by "; ", bytes a header may not hold as %XX.
+std::string header_safe_list(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += "; ";
+    for (unsigned char c : item) {
+      if (c >= 0x20 && c < 0x7F && c != '%') out += static_cast<char>(c);
+      else out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+std::string one_line(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+// OpenAI sends earlier calls' arguments as JSON text; templates print them as
+// objects (`arguments | tojson`, `arguments.items()`), as the model saw them in training.
+Json arguments_as_objects(const Json& messages) {
+  Json out = messages;
+  for (auto& m : out.as_array()) {
+    Json* calls = m.find("tool_calls");
+    if (!calls || !calls->is_array()) continue;
+    for (auto& c : calls->as_array()) {
+      Json* f = c.is_object() ? c.find("function") : nullptr;
+      Json* args = f && f->is_object() ? f->find("arguments") : nullptr;
+      if (!args || !args->is_string()) continue;
+      if (auto parsed = Json::parse(args->as_string()); parsed && parsed->is_object()) *args = std::move(*parsed);
+    }
+  }
+  return out;
+}
+
+Json tool_calls_json(const std::vector<chat::ToolCall>& calls) {
+  Json a = Json::array();
+  for (const auto& c : calls) {
+    Json f = Json::object();
+    f.set("name", Json(c.name));
+    f.set("arguments", Json(c.arguments));
+    Json t = Json::object();
+    t.set("id", Json(c.id));
+    t.set("type", Json("function"));
+    t.set("function", std::move(f));
+    a.push_back(std::move(t));
+  }
+  return a;
+}
+
+// Streamed calls as OpenAI sends them: index always; id, type and name on a call's first delta.
+Json tool_call_deltas(const std::vector<chat::ToolCallDelta>& deltas) {
+  Json a = Json::array();
+  for (const auto& d : deltas) {
+    Json t = Json::object();
+    t.set("index", Json(static_cast<int64_t>(d.index)));
+    Json f = Json::object();
+    if (!d.id.empty()) {
+      t.set("id", Json(d.id));
+      t.set("type", Json("function"));
+    }
+    if (!d.name.empty()) f.set("name", Json(d.name));
+    f.set("arguments", Json(d.arguments));
+    t.set("function", std::move(f));
+    a.push_back(std::move(t));
+  }
+  return a;
+}
+
 const char* finish_reason(engine::StopReason r) {
   switch (r) {
     case engine::StopReason::EndOfGeneration:
     case engine::StopReason::StopString: return "stop";
     case engine::StopReason::MaxTokens:
-    case engine::StopReason::ContextFull: return "length";
+    case engine::StopReason::ContextFull:
+    case engine::StopReason::GrammarDeadEnd: return "length";
     case engine::StopReason::Cancelled: return "cancelled";
   }
   return "stop";
@@ -168,10 +245,14 @@ util::Result<void> ApiServer::attach(session::LoadedModel& model, const engine::
   p.kv_rows = (rows + bs - 1) / bs * bs;
   p.max_rows = opts_.batch_tokens;
   ctx_ = HEFT_TRY(engine::Context::create(*model.model, p));
-  auto chat = session::ChatPrompt::create(session::load_model_templates(model));
+  const auto templates = session::load_model_templates(model);
+  auto chat = session::ChatPrompt::create(templates);
   if (chat) {
     chat_ = std::move(*chat);
     reasoning_ = session::ReasoningSplitter::template_uses_markers(chat_->source());
+    if (templates.find("tool_use"))
+      if (auto t = session::ChatPrompt::create(templates, "tool_use")) tool_chat_ = std::move(*t);
+    tool_format_ = chat::tool_format((tool_chat_ ? tool_chat_ : chat_)->source());
   } else {
     chat_error_ = chat.error().message;
   }
@@ -201,6 +282,12 @@ bool ApiServer::enqueue(engine::JobSpec spec, std::vector<std::shared_ptr<engine
   track(job, true);
   jobs.push_back(std::move(job));
   return true;
+}
+
+std::shared_ptr<const grammar::VocabIndex> ApiServer::vocab_index() {
+  std::lock_guard lock(vocab_mu_);
+  if (!vocab_index_) vocab_index_ = session::build_vocab_index(*model_->tokenizer);
+  return vocab_index_;
 }
 
 void ApiServer::cancel_all() {
@@ -483,9 +570,15 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
   // The prompt's tokens.
   std::vector<int32_t> prompt;
   std::string rendered;
+  const bool tools_on = chat && r.tools.is_array() && !r.tools.as_array().empty();
+  const bool call_required = tools_on && (r.tool_choice == CompletionRequest::ToolChoice::Required ||
+                                          r.tool_choice == CompletionRequest::ToolChoice::Named);
+  // Replies are read for calls when tools are offered and may be called in a syntax heft knows.
+  const bool parse_calls = tools_on && r.tool_choice != CompletionRequest::ToolChoice::None && tool_format_ != chat::ToolFormat::None;
   if (chat) {
     if (!chat_) return fail(bad_field("messages", "this model has no chat template (" + chat_error_ + "); use /v1/completions"));
-    auto text = chat_->render(r.messages, Json(), true, r.chat_template_kwargs);
+    const session::ChatPrompt& tmpl = tools_on && tool_chat_ ? *tool_chat_ : *chat_;
+    auto text = tmpl.render(arguments_as_objects(r.messages), tools_on ? r.tools : Json(), true, r.chat_template_kwargs);
     if (!text) return fail(bad_field("messages", "the model's chat template failed: " + text.error().message));
     rendered = std::move(*text);
     prompt = chat_->encode(tok, rendered);
@@ -518,6 +611,42 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
   auto sampling = session::resolve_sampling(r.sampling, model_->model->file.metadata, ctx_->n_vocab());
   if (!sampling) return fail(bad_field(sampling.error().field, sampling.error().message));
 
+  // The grammar the output must follow, compiled once for every choice.
+  std::shared_ptr<const grammar::Grammar> out_grammar;
+  Headers extra;
+  if (r.output.kind != OutputFormat::Kind::Text) {
+    std::string gbnf;
+    const std::string where = r.output.field == "response_format" ? "response_format.json_schema.schema" : r.output.field;
+    if (r.output.kind == OutputFormat::Kind::JsonObject) {
+      gbnf = grammar::json_object_gbnf();
+    } else if (r.output.kind == OutputFormat::Kind::JsonSchema) {
+      auto g = grammar::schema_to_gbnf(r.output.schema, {.strict = r.output.strict});
+      if (!g)
+        return fail(bad_field(where, "the JSON Schema cannot be enforced: " + g.error().message +
+                                         (r.output.strict ? " (with \"strict\": false such keywords are skipped and reported)" : "")));
+      gbnf = std::move(g->gbnf);
+      if (!g->unsupported.empty()) extra.emplace_back("X-Heft-Unenforced-Keywords", header_safe_list(g->unsupported));
+    } else {
+      gbnf = r.output.gbnf;
+    }
+    auto g = session::parse_grammar(gbnf, &tok);
+    if (!g) return fail(bad_field(where, "the grammar is not valid GBNF: " + g.error().message));
+    out_grammar = std::move(*g);
+  }
+  if (call_required) {
+    // The reply is exactly the family's call text, its arguments held to each tool's schema.
+    if (tool_format_ == chat::ToolFormat::None)
+      return fail(bad_field("tool_choice", "this model's chat template shows no tool-call syntax heft knows, so a call "
+                                           "cannot be required; use \"auto\""));
+    std::optional<std::string> only;
+    if (r.tool_choice == CompletionRequest::ToolChoice::Named) only = r.tool_choice_name;
+    auto gbnf = chat::tool_call_gbnf(tool_format_, r.tools, only, r.parallel_tool_calls);
+    if (!gbnf) return fail(bad_field("tools", "the tool calls cannot be enforced: " + gbnf.error().message));
+    auto g = session::parse_grammar(*gbnf, &tok);
+    if (!g) return fail({500, "the tool-call grammar does not parse: " + g.error().message, "", "server_error"});
+    out_grammar = std::move(*g);
+  }
+
   // One job per choice; a seed given makes choice i use seed + i.
   std::vector<std::shared_ptr<engine::Job>> jobs;
   auto release = [&] { cancel_jobs(jobs); };
@@ -530,6 +659,7 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
     spec.generate.max_tokens = max_tokens;
     spec.generate.stop = r.stop;
     spec.top_logprobs = r.top_logprobs;
+    if (out_grammar) spec.generate.grammar = std::make_shared<grammar::TokenConstraint>(out_grammar, vocab_index());
     if (!enqueue(std::move(spec), jobs)) {
       release();
       return fail(queue_full(opts_.max_waiting), {{"Retry-After", "1"}});
@@ -560,7 +690,7 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
   };
 
   bool client_gone = false;
-  if (r.stream && !w.start_stream(200, "text/event-stream")) client_gone = true;
+  if (r.stream && !w.start_stream(200, "text/event-stream", extra)) client_gone = true;
   if (r.stream && chat && !client_gone) {  // OpenAI opens each choice with its role
     for (size_t i = 0; i < jobs.size() && !client_gone; ++i) {
       Json delta = Json::object();
@@ -571,11 +701,27 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
   }
 
   Json choices = Json::array();
+  std::vector<std::string> warnings;  // sent in an X-Heft-Warning header (non-streamed replies)
   int64_t completion_tokens = 0;
   for (size_t i = 0; i < jobs.size(); ++i) {
     engine::Job& job = *jobs[i];
     session::ReasoningSplitter splitter(chat && reasoning_, starts_inside);
     std::string content, reasoning;
+    std::optional<chat::ToolCallStream> calls;  // streamed replies read for tool calls
+    if (parse_calls && r.stream) calls.emplace(tool_format_, r.tools);
+    auto send_delta = [&](const chat::ReplyDelta& reply, const std::string& reasoning_part, Json lp) {
+      if (reply.empty() && reasoning_part.empty() && lp.is_null()) return;
+      Json delta;
+      if (chat) {
+        delta = Json::object();
+        if (!reasoning_part.empty()) delta.set("reasoning_content", Json(reasoning_part));
+        if (!reply.content.empty() || (reasoning_part.empty() && reply.tool_calls.empty())) delta.set("content", Json(reply.content));
+        if (!reply.tool_calls.empty()) delta.set("tool_calls", tool_call_deltas(reply.tool_calls));
+      } else {
+        delta = Json(reply.content);
+      }
+      client_gone = !w.write(sse(chunk(i, std::move(delta), std::move(lp), Json())));
+    };
     Json chat_logprobs = Json::array();
     LegacyLogprobs legacy;
     auto emit = [&](const session::ReasoningSplitter::Parts& parts, const std::vector<engine::SampledToken>& tokens) {
@@ -603,16 +749,9 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
         }
       }
       if (!r.stream || client_gone) return;
-      if (parts.content.empty() && parts.reasoning.empty() && lp.is_null()) return;
-      Json delta;
-      if (chat) {
-        delta = Json::object();
-        if (!parts.reasoning.empty()) delta.set("reasoning_content", Json(parts.reasoning));
-        if (!parts.content.empty() || parts.reasoning.empty()) delta.set("content", Json(parts.content));
-      } else {
-        delta = Json(parts.content);
-      }
-      client_gone = !w.write(sse(chunk(i, std::move(delta), std::move(lp), Json())));
+      chat::ReplyDelta reply{parts.content, {}};
+      if (calls) reply = calls->feed(parts.content);
+      send_delta(reply, parts.reasoning, std::move(lp));
     };
     while (true) {
       engine::Job::Update u = job.take(std::chrono::milliseconds(50));
@@ -626,6 +765,10 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
       if (client_gone) job.cancel();
     }
     emit(splitter.finish(), {});
+    if (calls && !client_gone) {
+      send_delta(calls->finish(), {}, Json());
+      if (calls->failed()) client_gone = !w.write(": warning: " + one_line(calls->failure()) + "\n\n");
+    }
     if (client_gone) {
       for (auto& j : jobs) j->cancel();
       continue;
@@ -655,7 +798,9 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
       }
     }
     const char* finish = finish_reason(result->stop_reason);
+    const bool stopped = std::string_view(finish) == "stop";
     if (r.stream) {
+      if (calls && calls->call_count() > 0 && !calls->failed() && stopped) finish = "tool_calls";
       client_gone = !w.write(sse(chunk(i, chat ? Json::object() : Json(""), Json(), Json(finish))));
       continue;
     }
@@ -665,6 +810,17 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
       Json msg = Json::object();
       msg.set("role", Json("assistant"));
       msg.set("content", Json(content));
+      if (parse_calls) {
+        auto parsed = chat::parse_tool_calls(tool_format_, content, r.tools);
+        if (parsed.failed) {
+          warnings.push_back("choice " + std::to_string(i) + ": the reply's tool call did not parse (" + parsed.failure +
+                             "); it is returned as content");
+        } else if (!parsed.calls.empty()) {
+          msg.set("content", parsed.content.empty() ? Json() : Json(parsed.content));
+          msg.set("tool_calls", tool_calls_json(parsed.calls));
+          if (stopped) finish = "tool_calls";
+        }
+      }
       if (reasoning_ && !reasoning.empty()) msg.set("reasoning_content", Json(reasoning));
       choice.set("message", std::move(msg));
       if (r.top_logprobs >= 0) {
@@ -713,7 +869,8 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
   doc.set("choices", std::move(choices));
   doc.set("usage", usage_json(n_prompt, completion_tokens, jobs.front()->cached_tokens()));
   o.status = 200;
-  w.send(200, kJson, doc.dump());
+  if (!warnings.empty()) extra.emplace_back("X-Heft-Warning", header_safe_list(warnings));
+  w.send(200, kJson, doc.dump(), extra);
 }
 
 }  // namespace heft::serve

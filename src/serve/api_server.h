@@ -8,6 +8,9 @@
 #include <mutex>
 #include <optional>
 #include <set>
+
+#include "chat/tool_call_format.h"
+#include "grammar/token_mask.h"
 #include <string>
 
 #include "engine/context.h"
@@ -70,11 +73,17 @@ class ApiServer {
   std::atomic<bool> ready_{false};
   session::LoadedModel* model_ = nullptr;
   std::optional<session::ChatPrompt> chat_;
+  std::optional<session::ChatPrompt> tool_chat_;  // the model's "tool_use" template, when it has one
+  chat::ToolFormat tool_format_ = chat::ToolFormat::None;  // how its replies write tool calls
   std::string chat_error_;  // why there is no chat_
   bool reasoning_ = false;  // the template marks reasoning with <think>...</think>
   std::unique_ptr<engine::Context> ctx_;
   std::unique_ptr<engine::Scheduler> scheduler_;
   std::unique_ptr<Metrics> metrics_;
+  // The vocabulary as grammars see it, built on the first constrained request.
+  std::shared_ptr<const grammar::VocabIndex> vocab_index();
+  std::mutex vocab_mu_;
+  std::shared_ptr<const grammar::VocabIndex> vocab_index_;
   std::mutex jobs_mu_;
   std::set<std::shared_ptr<engine::Job>> jobs_;
 };

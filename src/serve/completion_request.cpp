@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <string_view>
 
@@ -128,6 +130,91 @@ std::expected<Json, ApiError> parse_messages(const Json& v) {
   return out;
 }
 
+// response_format: {"type": "text"}, {"type": "json_object"} or {"type": "json_schema",
+// "json_schema": {"name", "description", "schema", "strict"}} as OpenAI defines them.
+std::expected<OutputFormat, ApiError> parse_response_format(const Json& v) {
+  OutputFormat out;
+  out.field = "response_format";
+  if (!v.is_object()) return wrong_type("response_format", "an object", v);
+  const Json* type = v.find("type");
+  if (!type || !type->is_string())
+    return Fail(bad_field("response_format.type", "'response_format.type' must be \"text\", \"json_object\" or \"json_schema\""));
+  for (const auto& [k, x] : v.as_object())
+    if (k != "type" && k != "json_schema")
+      return Fail(bad_field("response_format." + k, "unknown response_format field '" + k + "'"));
+  const std::string& t = type->as_string();
+  if (t == "text") return out;
+  if (t == "json_object") {
+    out.kind = OutputFormat::Kind::JsonObject;
+    return out;
+  }
+  if (t != "json_schema")
+    return Fail(bad_field("response_format.type", "unknown response_format type '" + t + "' (text, json_object, json_schema)"));
+  const Json* js = v.find("json_schema");
+  if (!js || !js->is_object())
+    return Fail(bad_field("response_format.json_schema", "response_format of type json_schema needs 'json_schema' as an object"));
+  out.kind = OutputFormat::Kind::JsonSchema;
+  bool have_schema = false;
+  for (const auto& [k, x] : js->as_object()) {
+    const std::string at = "response_format.json_schema." + k;
+    if (k == "name" || k == "description") {
+      if (!x.is_string()) return wrong_type(at, "a string", x);
+    } else if (k == "schema") {
+      if (!x.is_object() && !x.is_bool()) return wrong_type(at, "a JSON Schema object", x);
+      out.schema = x;
+      have_schema = true;
+    } else if (k == "strict") {
+      if (x.is_null()) continue;
+      if (!x.is_bool()) return wrong_type(at, "a boolean", x);
+      out.strict = x.as_bool();
+    } else {
+      return Fail(bad_field(at, "unknown json_schema field '" + k + "'"));
+    }
+  }
+  // OpenAI's schema is optional: without one, any JSON value of the object kind.
+  if (!have_schema) out.kind = OutputFormat::Kind::JsonObject;
+  return out;
+}
+
+// tools: [{"type": "function", "function": {"name", "description", "parameters", "strict"}}].
+std::expected<Json, ApiError> parse_tools(const Json& v) {
+  if (!v.is_array()) return wrong_type("tools", "an array of tools", v);
+  if (v.as_array().size() > 128) return Fail(bad_field("tools", "at most 128 tools"));
+  std::vector<std::string> names;
+  size_t i = 0;
+  for (const Json& t : v.as_array()) {
+    const std::string at = "tools[" + std::to_string(i++) + "]";
+    if (!t.is_object()) return wrong_type(at, "a tool object", t);
+    if (t.get_string("type") != "function") return Fail(bad_field(at + ".type", "only tools of type \"function\" are supported"));
+    const Json* f = t.find("function");
+    if (!f || !f->is_object()) return Fail(bad_field(at + ".function", "a tool needs 'function' as an object"));
+    for (const auto& [k, x] : t.as_object())
+      if (k != "type" && k != "function") return Fail(bad_field(at + "." + k, "unknown tool field '" + k + "'"));
+    const Json* name = f->find("name");
+    if (!name || !name->is_string()) return Fail(bad_field(at + ".function.name", "a function needs 'name' as a string"));
+    const std::string& n = name->as_string();
+    const bool valid = !n.empty() && n.size() <= 64 &&
+                       std::all_of(n.begin(), n.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; });
+    if (!valid) return Fail(bad_field(at + ".function.name", "a function name is 1 to 64 of a-z, A-Z, 0-9, _ and - (got '" + n + "')"));
+    if (std::find(names.begin(), names.end(), n) != names.end())
+      return Fail(bad_field(at + ".function.name", "two tools are named '" + n + "'"));
+    names.push_back(n);
+    for (const auto& [k, x] : f->as_object()) {
+      if (k == "name") continue;
+      if (k == "description") {
+        if (!x.is_string()) return wrong_type(at + ".function.description", "a string", x);
+      } else if (k == "parameters") {
+        if (!x.is_object()) return wrong_type(at + ".function.parameters", "a JSON Schema object", x);
+      } else if (k == "strict") {
+        if (!x.is_bool() && !x.is_null()) return wrong_type(at + ".function.strict", "a boolean", x);
+      } else {
+        return Fail(bad_field(at + ".function." + k, "unknown function field '" + k + "'"));
+      }
+    }
+  }
+  return v;
+}
+
 }  // namespace
 
 std::expected<CompletionRequest, ApiError> parse_completion_request(const util::Json& body, Endpoint endpoint) {
@@ -232,17 +319,62 @@ std::expected<CompletionRequest, ApiError> parse_completion_request(const util::
       if (!v.is_object()) return wrong_type(key, "an object", v);
       r.chat_template_kwargs = v;
     } else if (key == "response_format") {
-      // Plain text is what every request gets; constrained output (JSON, schemas) is not built yet.
-      if (!v.is_object() || v.get_string("type") != "text")
-        return Fail(bad_field(key, "only response_format {\"type\": \"text\"} is supported"));
-    } else if (key == "tools" || key == "tool_choice" || key == "functions" || key == "function_call" ||
-               key == "parallel_tool_calls") {
-      return Fail(bad_field(key, "'" + key + "' is not supported yet: tool calls need constrained decoding"));
+      if (r.output.kind != OutputFormat::Kind::Text) return Fail(bad_field(key, "give only one of response_format, json_schema and grammar"));
+      r.output = HEFT_TRY(parse_response_format(v));
+    } else if (key == "json_schema" || key == "grammar") {  // llama-server's fields
+      if (v.is_null()) continue;
+      if (r.output.kind != OutputFormat::Kind::Text) return Fail(bad_field(key, "give only one of response_format, json_schema and grammar"));
+      r.output.field = key;
+      if (key == "grammar") {
+        if (!v.is_string()) return wrong_type(key, "a string of GBNF", v);
+        r.output.kind = OutputFormat::Kind::Grammar;
+        r.output.gbnf = v.as_string();
+      } else {
+        if (!v.is_object() && !v.is_bool()) return wrong_type(key, "a JSON Schema object", v);
+        r.output.kind = OutputFormat::Kind::JsonSchema;
+        r.output.schema = v;
+      }
+    } else if ((key == "tools" || key == "tool_choice" || key == "parallel_tool_calls") && !chat) {
+      return Fail(bad_field(key, "'" + key + "' belongs to /v1/chat/completions"));
+    } else if (key == "tools") {
+      if (!v.is_null()) r.tools = HEFT_TRY(parse_tools(v));
+    } else if (key == "tool_choice") {
+      if (v.is_string()) {
+        const std::string& c = v.as_string();
+        if (c == "auto") r.tool_choice = CompletionRequest::ToolChoice::Auto;
+        else if (c == "none") r.tool_choice = CompletionRequest::ToolChoice::None;
+        else if (c == "required") r.tool_choice = CompletionRequest::ToolChoice::Required;
+        else return Fail(bad_field(key, "'tool_choice' must be \"none\", \"auto\", \"required\" or a function"));
+      } else if (v.is_object()) {
+        const Json* f = v.find("function");
+        const Json* name = f && f->is_object() ? f->find("name") : nullptr;
+        if (v.get_string("type") != "function" || !name || !name->is_string())
+          return Fail(bad_field(key, "a named tool_choice is {\"type\": \"function\", \"function\": {\"name\": NAME}}"));
+        r.tool_choice = CompletionRequest::ToolChoice::Named;
+        r.tool_choice_name = name->as_string();
+      } else if (!v.is_null()) {
+        return wrong_type(key, "a string or an object", v);
+      }
+    } else if (key == "parallel_tool_calls") {
+      if (!v.is_null()) r.parallel_tool_calls = HEFT_TRY(boolean(key, v));
+    } else if (key == "functions" || key == "function_call") {
+      return Fail(bad_field(key, "'" + key + "' is OpenAI's deprecated form; send 'tools' and 'tool_choice'"));
     } else {
       return Fail(bad_field(key, "unknown or unsupported field '" + key + "'"));
     }
   }
   if (chat && r.messages.is_null()) return Fail(bad_field("messages", "'messages' is required"));
+  const bool has_tools = r.tools.is_array() && !r.tools.as_array().empty();
+  if (!has_tools && (r.tool_choice == CompletionRequest::ToolChoice::Required || r.tool_choice == CompletionRequest::ToolChoice::Named))
+    return Fail(bad_field("tool_choice", "'tool_choice' asks for a tool call but 'tools' lists none"));
+  if (r.tool_choice == CompletionRequest::ToolChoice::Named) {
+    bool found = false;
+    for (const auto& t : r.tools.as_array()) found |= t.find("function")->get_string("name") == r.tool_choice_name;
+    if (!found) return Fail(bad_field("tool_choice", "'tool_choice' names '" + r.tool_choice_name + "', which is not among 'tools'"));
+  }
+  if ((r.tool_choice == CompletionRequest::ToolChoice::Required || r.tool_choice == CompletionRequest::ToolChoice::Named) &&
+      r.output.kind != OutputFormat::Kind::Text)
+    return Fail(bad_field("tool_choice", "a required tool call and '" + r.output.field + "' cannot both shape the reply"));
   if (!chat && !r.prompt_text && r.prompt_ids.empty()) return Fail(bad_field("prompt", "'prompt' is required"));
   if (top_logprobs && !logprobs && chat)
     return Fail(bad_field("top_logprobs", "'top_logprobs' needs 'logprobs': true"));

@@ -19,6 +19,17 @@ namespace heft::serve {
 
 enum class Endpoint { Completions, ChatCompletions };
 
+// What the output must be: response_format (OpenAI), or llama-server's `grammar`
+// (GBNF text) and `json_schema` fields.
+struct OutputFormat {
+  enum class Kind { Text, JsonObject, JsonSchema, Grammar };
+  Kind kind = Kind::Text;
+  util::Json schema;   // JsonSchema
+  bool strict = true;  // JsonSchema: false skips (and reports) keywords heft cannot enforce
+  std::string gbnf;    // Grammar
+  std::string field;   // the request field it came from, for errors
+};
+
 struct CompletionRequest {
   Endpoint endpoint = Endpoint::Completions;
   std::string model;                   // may be empty
@@ -35,6 +46,13 @@ struct CompletionRequest {
   int top_logprobs = -1;               // -1: no logprobs
   bool stream = false, include_usage = false;
   std::string user;
+  OutputFormat output;
+  // Chat: OpenAI tools ([{"type": "function", "function": {...}}], null: none) and the choice.
+  util::Json tools;
+  enum class ToolChoice { Auto, None, Required, Named };
+  ToolChoice tool_choice = ToolChoice::Auto;
+  std::string tool_choice_name;  // Named
+  bool parallel_tool_calls = true;
 };
 
 // Parses and checks one request body (already valid JSON).
