@@ -234,6 +234,23 @@ util::Result<Dfa> intersect(const Dfa& a, const Dfa& b) {
   return out;
 }
 
+Dfa complement(const Dfa& dfa) {
+  // Complete it with a sink state, then swap accepting and rejecting.
+  Dfa out = dfa;
+  if (out.states.empty()) out.states.emplace_back();
+  const uint32_t sink = static_cast<uint32_t>(out.states.size());
+  out.states.emplace_back();
+  for (Dfa::State& st : out.states) {
+    CharSet used;
+    for (const Dfa::Edge& e : st.edges) used.add(e.chars);
+    CharSet rest = used.complement();
+    if (!rest.empty()) st.edges.push_back({std::move(rest), sink});
+    st.accept = !st.accept;
+  }
+  prune(out);
+  return out;
+}
+
 Dfa all_strings_except(const std::vector<std::string>& words) {
   // A trie of the words plus one "free" state (the text already differs from
   // every word): every character the trie does not continue with leads there.

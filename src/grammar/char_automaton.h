@@ -38,6 +38,8 @@ inline constexpr size_t kMaxDfaStates = 4000;
 util::Result<Dfa> regex_dfa(const Regex& re);
 // Strings both accept.
 util::Result<Dfa> intersect(const Dfa& a, const Dfa& b);
+// Strings `dfa` does not accept.
+Dfa complement(const Dfa& dfa);
 // Every string except the given ones (UTF-8).
 Dfa all_strings_except(const std::vector<std::string>& words);
 // Drops states that cannot reach acceptance or cannot be reached, and merges

@@ -82,7 +82,7 @@ std::vector<uint32_t> code_points(std::string_view s) {
       break;
     }
     for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    out.push_back(cp);
+    out.push_back(cp > kMaxCodePoint ? 0xFFFD : cp);
     i += n;
   }
   return out;

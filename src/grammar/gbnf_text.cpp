@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "util/utf8.h"
 
 namespace heft::grammar {
@@ -95,6 +98,14 @@ std::string GbnfRules::reserve(std::string_view base_view) {
 
 void GbnfRules::define(const std::string& name, std::string body) {
   bytes_ += name.size() + body.size() + 6;
+  // A parser expands x{m,n} into about n copies: count them as text too.
+  for (size_t i = body.find('{'); i != std::string::npos; i = body.find('{', i + 1)) {
+    uint64_t count = 0;
+    for (size_t j = i + 1; j < body.size() && (std::isdigit(static_cast<unsigned char>(body[j])) || body[j] == ','); ++j)
+      if (body[j] == ',') count = 0;
+      else count = std::min<uint64_t>(count * 10 + static_cast<uint64_t>(body[j] - '0'), 1u << 20);
+    bytes_ += count * 8;
+  }
   taken_.insert(name);
   by_body_.emplace(body, name);
   bodies_[name] = std::move(body);

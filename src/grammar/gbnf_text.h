@@ -33,7 +33,7 @@ class GbnfRules {
   bool has(const std::string& name) const { return bodies_.count(name) != 0; }  // defined
 
   size_t count() const { return order_.size(); }
-  size_t bytes() const { return bytes_; }
+  size_t bytes() const { return bytes_; }  // the text, plus what repetitions expand to
   std::string text() const;  // "name ::= body\n" per rule, in definition order
 
  private:

@@ -90,7 +90,7 @@ util::Result<std::optional<std::string>> object_gbnf(GbnfRules& rules, std::stri
         if (!(pos >> j & 1))
           moves.push_back({member(first, props[j].key, props[j].value), intern({pos | uint64_t{1} << j, next_n, false})});
     }
-    if (spec.other_key) moves.push_back({member(first, *spec.other_key, *spec.other_value), intern({pos, next_n, false})});
+    for (const auto& o : spec.others) moves.push_back({member(first, o.key, o.value), intern({pos, next_n, false})});
     nodes[i].moves = std::move(moves);
   }
   // Live states can still reach "}".

@@ -32,7 +32,10 @@ struct ObjectSpec {
     bool required = false;
   };
   std::vector<Property> properties;
-  std::optional<std::string> other_key, other_value;  // undeclared members, when allowed
+  struct Other {
+    std::string key, value;  // GBNF for keys other than the declared ones, and their values
+  };
+  std::vector<Other> others;  // undeclared members, when allowed (disjoint key sets)
   uint64_t min_members = 0;
   std::optional<uint64_t> max_members;
 };

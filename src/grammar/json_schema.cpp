@@ -11,6 +11,7 @@
 #include "grammar/json_container_gbnf.h"
 #include "grammar/json_string_gbnf.h"
 #include "grammar/number_gbnf.h"
+#include "grammar/number_multiple.h"
 #include "grammar/schema_context.h"
 #include "grammar/schema_facts.h"
 #include "grammar/schema_formats.h"
@@ -23,9 +24,10 @@ namespace {
 // Untrusted schemas: a cap on the grammar's size and on the nesting the
 // compiler follows.
 constexpr size_t kMaxRules = 100000;
-constexpr size_t kMaxBytes = 8 << 20;
+constexpr size_t kMaxBytes = 768 << 10;  // text bytes >= elements: within GBNF parsers' budgets (2^20)
 constexpr int kMaxDepth = 128;
-constexpr size_t kMaxConjunctions = 20000;  // distinct subschema combinations compiled (anyOf/oneOf multiply)
+constexpr size_t kMaxConjunctions = 20000;
+constexpr size_t kMaxPropertyPatterns = 4;  // undeclared keys split into 2^n kinds  // distinct subschema combinations compiled (anyOf/oneOf multiply)
 
 using Expr = std::optional<std::string>;  // nullopt: matches nothing
 
@@ -43,9 +45,17 @@ const Generic kGeneric[] = {
      R"([^"\\\x00-\x1F] | "\\" (["\\/bfnrt] | "u" ([0-9a-cA-CefEF] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2} | [dD] [89abAB] [0-9a-fA-F]{2} "\\u" [dD] [c-fC-F] [0-9a-fA-F]{2})))",
      {}},
     {"json-string", R"("\"" json-char* "\"")", {"json-char"}},
-    {"json-integer", R"("-"? ("0" | [1-9] [0-9]*))", {}},
-    {"json-number", R"(json-integer ("." [0-9]+)? ([eE] [-+]? [0-9]+)?)", {"json-integer"}},
+    // Integers from 1e21 on as JSON.stringify writes them (d.ddde+N, N >= 21:
+    // up to 20 fraction digits keep the value an integer).
+    {"json-integer",
+     R"("-"? ("0" | [1-9] [0-9]*) | "-"? [1-9] ("." [0-9]{1,20})? [eE] "+"? ("2" [1-9] | [3-9] [0-9] | [1-9] [0-9] [0-9]+))",
+     {}},
+    {"json-number", R"("-"? ("0" | [1-9] [0-9]*) ("." [0-9]+)? ([eE] [-+]? [0-9]+)?)", {}},
     {"json-boolean", R"("true" | "false")", {}},
+    // Numbers whose value is not an integer, as JSON.stringify writes them.
+    {"json-fraction",
+     R"("-"? ("0" | [1-9] [0-9]*) "." [0-9]* [1-9] [0-9]* | "-"? [1-9] ("." [0-9]+)? [eE] "-" ([7-9] | [1-9] [0-9]+))",
+     {}},
     {"json-object",
      R"("{" json-space (json-string ":" json-space json-value ("," json-space json-string ":" json-space json-value)* json-space)? "}")",
      {"json-space", "json-string", "json-value"}},
@@ -71,7 +81,9 @@ bool is_rule_name(const std::string& s) {
 }  // namespace
 
 struct SchemaCompiler::Impl {
-  explicit Impl(SchemaOptions o) : opt(o), ctx(o.strict) {}
+  explicit Impl(SchemaOptions o) : opt(o), ctx(o.strict) {
+    for (const Generic& g : kGeneric) rules.reserve(g.name);  // never a schema's rule name
+  }
 
   SchemaOptions opt;
   SchemaContext ctx;
@@ -91,7 +103,6 @@ struct SchemaCompiler::Impl {
       if (g.name != name) continue;
       std::string n(name);
       if (rules.has(n)) return n;
-      rules.reserve(n);
       rules.define(n, std::string(g.body));
       for (std::string_view u : g.uses) use(u);
       return n;
@@ -101,7 +112,7 @@ struct SchemaCompiler::Impl {
 
   util::Result<void> check_budget() {
     if (rules.count() > kMaxRules || rules.bytes() > kMaxBytes)
-      return util::fail(fmt::format("the schema needs a grammar above {} rules or {} MiB", kMaxRules, kMaxBytes >> 20));
+      return util::fail(fmt::format("the schema needs a grammar above {} rules or {} KiB", kMaxRules, kMaxBytes >> 10));
     return {};
   }
   size_t rules_left() const { return rules.count() < kMaxRules ? kMaxRules - rules.count() : 0; }
@@ -145,21 +156,20 @@ struct SchemaCompiler::Impl {
 
   // anyOf/oneOf: the first group's branches, each with the rest of the conjunction.
   util::Result<Expr> compile_groups(const Conj& conj, const std::string& hint) {
-    const Loc g = conj.groups[0];
-    const auto& items = ctx.at(g)->as_array();
-    const bool one = g.ptr.ends_with("/oneOf");
+    const Choice g = conj.groups[0];
+    const bool one = g.kind == Choice::OneOf;
     std::vector<Conj> branches;
-    for (size_t i = 0; i < items.size(); ++i) {
+    for (const auto& branch : HEFT_TRY(choice_branches(ctx, g))) {
       Conj b = conj;
       b.groups.erase(b.groups.begin());
-      HEFT_TRY(flatten(ctx, b, g.child(i)));
+      for (const Loc& l : branch) HEFT_TRY(flatten(ctx, b, l));
       branches.push_back(std::move(b));
     }
     if (one) {
       bool apart = true;
       for (size_t i = 0; i < branches.size() && apart; ++i)
         for (size_t j = i + 1; j < branches.size() && apart; ++j) apart = HEFT_TRY(disjoint(ctx, branches[i], branches[j]));
-      if (!apart) HEFT_TRY(ctx.unsupported("oneOf", g, "its branches may overlap (only provably disjoint branches are enforced)"));
+      if (!apart) HEFT_TRY(ctx.unsupported("oneOf", g.at, "its branches may overlap (only provably disjoint branches are enforced)"));
     }
     std::vector<std::string> alts;
     for (size_t i = 0; i < branches.size(); ++i) {
@@ -204,6 +214,13 @@ struct SchemaCompiler::Impl {
 
   util::Result<Expr> number_expr(const Facts& f, const std::string& hint) {
     bool integer = !(f.types & kFractionType);
+    if (!(f.types & kIntegerType)) {  // not {"type": "integer"}
+      if (!f.lo && !f.hi && f.multiples.empty()) return Expr{use("json-fraction")};
+      HEFT_TRY(ctx.unsupported("not", *f.not_integer_at, "bounds on numbers that must not be integers"));
+    }
+    if (!f.multiples.empty()) {
+      if (auto e = HEFT_TRY(multiple_expr(f, integer, hint)); e) return *e;
+    }
     if (!f.lo && !f.hi) return Expr{use(integer ? "json-integer" : "json-number")};
     auto r = number_range_gbnf(f.lo, f.hi, integer);
     if (!r) {
@@ -214,6 +231,38 @@ struct SchemaCompiler::Impl {
     }
     if (!*r) return Expr{};
     return Expr{rules.add(hint + "-num", **r)};
+  }
+
+  // multipleOf, as automata over the number's text (bounds only at 0: signs).
+  // nullopt (not Expr{}) when not strict and it was dropped.
+  util::Result<std::optional<Expr>> multiple_expr(const Facts& f, bool integer, const std::string& hint) {
+    const Loc& at = f.multiples[0].second;
+    auto at_zero = [](const std::optional<NumberBound>& b) { return b && !b->exclusive && b->value.magnitude.zero(); };
+    if ((f.lo && !at_zero(f.lo)) || (f.hi && !at_zero(f.hi))) {
+      HEFT_TRY(ctx.unsupported("multipleOf", at, "together with minimum/maximum other than 0"));
+      return std::nullopt;
+    }
+    MultipleOfOptions opt{.integers_only = integer, .non_negative = at_zero(f.lo), .non_positive = at_zero(f.hi)};
+    std::optional<Dfa> dfa;
+    for (const auto& [m, where] : f.multiples) {
+      auto d = multiple_of_dfa(m, opt);
+      if (!d) {
+        HEFT_TRY(ctx.unsupported("multipleOf", where, d.error().message));
+        return std::nullopt;
+      }
+      if (dfa) {
+        auto both = intersect(*dfa, *d);
+        if (!both) {
+          HEFT_TRY(ctx.unsupported("multipleOf", where, both.error().message));
+          return std::nullopt;
+        }
+        d = std::move(*both);
+      }
+      dfa = std::move(*d);
+    }
+    auto r = dfa_text_gbnf(rules, hint + "-multiple", *dfa, rules_left());
+    if (!r) return util::fail(r.error().message);
+    return std::optional<Expr>(*r);
   }
 
   util::Result<Expr> string_expr(const Facts& f, const std::string& hint) {
@@ -282,23 +331,79 @@ struct SchemaCompiler::Impl {
       required_count += required;
       spec.properties.push_back({json_string_literal(name), *e, required});
     }
-    Conj extra = HEFT_TRY(additional_conj(ctx, f));
-    Expr extra_value = HEFT_TRY(compile(extra, hint + "-additional"));
-    if (extra_value) {
-      spec.other_key = names.empty() ? use("json-string") : HEFT_TRY(other_keys(names, hint));
-      spec.other_value = *extra_value;
-    }
+    HEFT_TRY(other_members(f, names, hint, spec));
     spec.max_members = f.max_properties;
     spec.min_members = f.min_properties;
     // With other members allowed, duplicate keys could make a count overstate
     // the distinct properties; a minimum of 1 (or one the required ones meet) is exact.
-    if (spec.min_members > 1 && spec.min_members > required_count && spec.other_key) {
+    if (spec.min_members > 1 && spec.min_members > required_count && !spec.others.empty()) {
       HEFT_TRY(ctx.unsupported("minProperties", f.min_properties_at,
                                "counting undeclared properties is not exact (a repeated key counts once)"));
       spec.min_members = 0;
     }
     use(kSpaceRule);
-    return object_gbnf(rules, hint + "-obj", spec, rules_left());
+    auto r = object_gbnf(rules, hint + "-obj", spec, rules_left());
+    if (!r) {  // too many states: the counts multiply the any-order sets
+      Loc at = f.max_properties ? f.max_properties_at : f.object_members.empty() ? f.min_properties_at
+                                                                                 : f.object_members[0].child("properties");
+      HEFT_TRY(ctx.unsupported(f.max_properties ? "maxProperties" : "properties", at, r.error().message));
+      return Expr{use("json-object")};
+    }
+    return *r;
+  }
+
+  // Members with undeclared keys: one kind per set of property patterns the
+  // key matches (its value must satisfy each of them, or additionalProperties
+  // when none does). The key sets are disjoint, so each key has one reading.
+  util::Result<void> other_members(const Facts& f, const std::vector<std::string>& names, const std::string& hint,
+                                   ObjectSpec& spec) {
+    auto patterns = property_patterns(ctx, f);
+    std::vector<Dfa> yes, no;
+    bool usable = true;
+    for (size_t i = 0; i < patterns.size() && usable; ++i) {
+      if (i == kMaxPropertyPatterns) {
+        HEFT_TRY(ctx.unsupported("patternProperties", patterns[i].second,
+                                 fmt::format("more than {} property patterns", kMaxPropertyPatterns)));
+        usable = false;
+        break;
+      }
+      auto d = ctx.pattern_dfa(patterns[i].first);
+      if (!d) {
+        HEFT_TRY(ctx.unsupported("patternProperties", patterns[i].second, d.error().message));
+        usable = false;
+        break;
+      }
+      yes.push_back(**d);
+      no.push_back(complement(**d));
+    }
+    if (!usable) {  // not strict: undeclared keys take any value
+      spec.others.push_back({names.empty() ? use("json-string") : HEFT_TRY(other_keys(names, hint)), use("json-value")});
+      return {};
+    }
+    if (patterns.empty()) {
+      Conj c = HEFT_TRY(other_property_conj(ctx, f, {}));
+      Expr value = HEFT_TRY(compile(c, hint + "-additional"));
+      if (value) spec.others.push_back({names.empty() ? use("json-string") : HEFT_TRY(other_keys(names, hint)), *value});
+      return {};
+    }
+    const Dfa others = all_strings_except(names);
+    for (uint32_t mask = 0; mask < (1u << patterns.size()); ++mask) {
+      std::vector<bool> matched(patterns.size());
+      Dfa keys = others;
+      for (size_t i = 0; i < patterns.size() && !keys.empty(); ++i) {
+        matched[i] = mask >> i & 1;
+        auto both = intersect(keys, matched[i] ? yes[i] : no[i]);
+        if (!both) return ctx.unsupported("patternProperties", patterns[i].second, both.error().message);
+        keys = std::move(*both);
+      }
+      if (keys.empty()) continue;
+      Conj c = HEFT_TRY(other_property_conj(ctx, f, matched));
+      Expr value = HEFT_TRY(compile(c, hint + (mask ? "-pattern" : "-additional")));
+      if (!value) continue;
+      auto key = HEFT_TRY(json_string_dfa(rules, hint + "-key", keys, 0, kNoMaxLength, rules_left()));
+      if (key) spec.others.push_back({rules.add(hint + "-key", *key), *value});
+    }
+    return {};
   }
 
   util::Result<Expr> array_expr(const Facts& f, const std::string& hint) {
@@ -337,7 +442,9 @@ struct SchemaCompiler::Impl {
         for (const auto& x : v.as_array()) spec.prefix.push_back(HEFT_TRY(literal(x, hint)));
         spec.min_items = spec.max_items.emplace(spec.prefix.size());
         use(kSpaceRule);
-        return *array_gbnf(rules, hint + "-const", spec);
+        auto e = array_gbnf(rules, hint + "-const", spec);
+        if (!e) return util::fail("internal: no grammar for a const array");
+        return *e;
       }
       case util::Json::Kind::Object: {
         ObjectSpec spec;
@@ -349,6 +456,7 @@ struct SchemaCompiler::Impl {
         }
         use(kSpaceRule);
         auto e = HEFT_TRY(object_gbnf(rules, hint + "-const", spec, rules_left()));
+        if (!e) return util::fail("internal: no grammar for a const object");
         return *e;
       }
       default: return gbnf_literal(js_number_text(v));

@@ -131,4 +131,30 @@ util::Result<std::optional<std::string>> json_string_dfa(GbnfRules& rules, std::
   return std::optional<std::string>("\"\\\"\" " + names[0]);
 }
 
+util::Result<std::optional<std::string>> dfa_text_gbnf(GbnfRules& rules, std::string_view base, const Dfa& dfa,
+                                                       size_t max_rules) {
+  if (dfa.empty()) return std::nullopt;
+  if (dfa.states.size() > max_rules) return util::fail("the automaton needs too many grammar rules");
+  std::vector<std::string> names(dfa.states.size());
+  for (auto& n : names) n = rules.reserve(base);
+  for (size_t i = 0; i < dfa.states.size(); ++i) {
+    const Dfa::State& st = dfa.states[i];
+    std::string body = st.accept ? "\"\"" : "";  // the empty alternative first (a trailing "|" would join the next line)
+    std::map<uint32_t, CharSet> by_target;
+    for (const Dfa::Edge& e : st.edges) by_target[e.to].add(e.chars);
+    for (const auto& [to, cs] : by_target) {
+      std::string ch;
+      if (cs.ranges().size() == 1 && cs.ranges()[0].lo == cs.ranges()[0].hi) {
+        util::append_utf8(ch, cs.ranges()[0].lo);
+        ch = gbnf_literal(ch);
+      } else {
+        ch = gbnf_class(cs);
+      }
+      body += (body.empty() ? "" : " | ") + ch + " " + names[to];
+    }
+    rules.define(names[i], body);
+  }
+  return std::optional<std::string>(names[0]);
+}
+
 }  // namespace heft::grammar

@@ -28,4 +28,9 @@ inline constexpr uint32_t kNoMaxLength = UINT32_MAX;
 util::Result<std::optional<std::string>> json_string_dfa(GbnfRules& rules, std::string_view base, const Dfa& dfa,
                                                          uint32_t min, uint32_t max, size_t max_rules);
 
+// Rules for the texts `dfa` accepts, character by character (no JSON
+// escaping: for numbers); nullopt when it accepts nothing.
+util::Result<std::optional<std::string>> dfa_text_gbnf(GbnfRules& rules, std::string_view base, const Dfa& dfa,
+                                                       size_t max_rules);
+
 }  // namespace heft::grammar

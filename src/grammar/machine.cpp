@@ -22,14 +22,16 @@ std::string describe(const Element& e) {
     std::snprintf(buf, sizeof buf, c < 0x100 ? "\\x%02X" : "\\u%04X", c);
     return std::string(buf);
   };
-  if (e.kind == Element::Kind::Token) return "<[" + std::to_string(e.index) + "]>";
-  if (e.kind == Element::Kind::NotToken) return "!<[" + std::to_string(e.index) + "]>";
-  if (e.ranges.size() == 1 && e.ranges[0].lo == e.ranges[0].hi && !e.negated) return "\"" + cp_text(e.ranges[0].lo) + "\"";
+  // Built with append: g++ 12 warns falsely (-Wrestrict) on "literal" + std::string.
+  if (e.kind == Element::Kind::Token) return std::string("<[").append(std::to_string(e.index)).append("]>");
+  if (e.kind == Element::Kind::NotToken) return std::string("!<[").append(std::to_string(e.index)).append("]>");
+  if (e.ranges.size() == 1 && e.ranges[0].lo == e.ranges[0].hi && !e.negated)
+    return std::string("\"").append(cp_text(e.ranges[0].lo)).append("\"");
   if (e.ranges.empty() && e.negated) return "any character";
   std::string s = e.negated ? "[^" : "[";
   for (const auto& r : e.ranges) {
     s += cp_text(r.lo);
-    if (r.hi != r.lo) s += "-" + cp_text(r.hi);
+    if (r.hi != r.lo) s.append("-").append(cp_text(r.hi));
   }
   return s + "]";
 }

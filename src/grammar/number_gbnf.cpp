@@ -433,8 +433,14 @@ Expr unsigned_integers(const Decimal& lo, bool lo_x, const std::optional<Decimal
     if (!b || compare_nat(a, *b) <= 0) clipped = true;
     return std::nullopt;
   }
+  bool unbounded = !b;
   if (!b || compare_nat(*b, kMaxPlain) > 0) b = kMaxPlain;
-  return nat_range(a, b);
+  Expr plain = nat_range(a, b);
+  if (!unbounded) return plain;
+  // No upper bound: every integer from 1e21 on, as JSON.stringify writes it
+  // (d.ddde+N with N >= 21; up to 20 fraction digits keep it an integer).
+  std::string big = "[1-9] (\".\" [0-9]{1,20})? [eE] \"+\"? (\"2\" [1-9] | [3-9] [0-9] | [1-9] [0-9] [0-9]+)";
+  return plain ? "(" + *plain + " | " + big + ")" : big;
 }
 
 }  // namespace
@@ -462,7 +468,7 @@ util::Result<std::optional<std::string>> number_range_gbnf(const std::optional<N
   if (!lo_positive) {
     Decimal a;  // the magnitude's lower bound
     bool ax = false;
-    if (hi && hi->value.negative) a = hi->value.magnitude, ax = hi->exclusive;
+    if (hi && (hi->value.negative || hi->value.magnitude.zero())) a = hi->value.magnitude, ax = hi->exclusive;
     if (integer && a.zero()) ax = true;  // no "-0"
     std::optional<Decimal> b = lo ? std::optional(lo->value.magnitude) : std::nullopt;
     bool bx = lo && lo->exclusive;

@@ -9,8 +9,10 @@
 // beyond, plus other plain spellings of values in range ("1.50", "-0").
 // Other exponent spellings ("15e-1") are not accepted by a bounded number:
 // deciding them needs arithmetic a grammar cannot do digit by digit.
-// Integers (no fraction, no exponent) stop at 21 digits: JSON.stringify
-// writes larger ones with an exponent, and bounded integers refuse those.
+// Integers take no fraction or exponent below 1e21 and d.ddde+N from 1e21 on
+// where the range is open on that side; a finite bound beyond 1e21 would need
+// the mantissa's digits counted and compared at once, so such a range takes
+// only its integers below 1e21 (and one holding none of those is an error).
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -115,11 +115,17 @@ uint32_t SchemaContext::add_document(const util::Json& root) {
   return static_cast<uint32_t>(docs_.size() - 1);
 }
 
+Loc SchemaContext::synthetic(const util::Json& schema) {
+  std::string key = schema.dump();
+  auto it = synthetic_.find(key);
+  if (it == synthetic_.end()) it = synthetic_.emplace(key, add_document(schema)).first;
+  return Loc{it->second, ""};
+}
+
 bool SchemaContext::ref_ignores_siblings(uint32_t doc) const {
   int v = docs_[doc].draft;
   return v == 4 || v == 6 || v == 7;
 }
-bool SchemaContext::draft4(uint32_t doc) const { return docs_[doc].draft == 4; }
 
 const util::Json* SchemaContext::at(const Loc& loc) const {
   if (loc.doc >= docs_.size()) return nullptr;

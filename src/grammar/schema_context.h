@@ -39,10 +39,13 @@ class SchemaContext {
   // Drafts 4, 6 and 7 ignore the keywords beside a $ref; 2019-09 and later
   // (and documents without $schema) apply them.
   bool ref_ignores_siblings(uint32_t doc) const;
-  bool draft4(uint32_t doc) const;
   // The subschema a `$ref` at `loc` names. Refs to other documents are
   // refused (nullopt when not strict: the ref then constrains nothing).
   util::Result<std::optional<Loc>> resolve_ref(const Loc& loc, const std::string& ref);
+
+  // A schema the compiler makes up (as for dependencies: "property x absent"),
+  // stored once per text as a document of its own.
+  Loc synthetic(const util::Json& schema);
 
   // A keyword heft cannot enforce at `at` (the keyword's own location):
   // strict → "unsupported keyword 'kw' at /ptr[: detail]"; otherwise
@@ -68,6 +71,7 @@ class SchemaContext {
   std::deque<Document> docs_;
   std::vector<std::string> unsupported_;
   std::set<std::string> unsupported_seen_;
+  std::map<std::string, uint32_t> synthetic_;
   std::map<std::string, std::unique_ptr<Dfa>> patterns_;
   std::map<std::string, std::string> pattern_errors_;
 };

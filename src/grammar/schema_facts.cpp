@@ -5,15 +5,19 @@
 #include <algorithm>
 #include <cmath>
 #include <string_view>
+#include <type_traits>
 
 #include "grammar/schema_formats.h"
 
 namespace heft::grammar {
 
 std::string Conj::key() const {
-  auto names = [](const std::vector<Loc>& locs) {
+  auto names = [](const auto& items) {
     std::vector<std::string> v;
-    for (const Loc& l : locs) v.push_back(std::to_string(l.doc) + ":" + l.ptr);
+    for (const auto& item : items) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(item)>, Loc>) v.push_back(std::to_string(item.doc) + ":" + item.ptr);
+      else v.push_back(std::to_string(item.kind) + "@" + std::to_string(item.at.doc) + ":" + item.at.ptr);
+    }
     std::sort(v.begin(), v.end());
     std::string out;
     for (const auto& s : v) out += s + '\x1f';
@@ -50,13 +54,29 @@ util::Result<void> flatten_at(SchemaContext& ctx, Conj& conj, const Loc& loc, st
         return util::fail("invalid schema " + where(loc) + ": allOf must be a non-empty array");
       for (size_t i = 0; i < all->as_array().size(); ++i) HEFT_TRY(flatten_at(ctx, conj, loc.child("allOf").child(i), path));
     }
+    auto add_group = [&](const Loc& gl, Choice::Kind kind) {
+      Choice c{gl, kind};
+      if (std::find(conj.groups.begin(), conj.groups.end(), c) == conj.groups.end()) conj.groups.push_back(c);
+    };
     for (std::string_view k : {"anyOf", "oneOf"}) {
       const util::Json* g = node->find(k);
       if (!g) continue;
       if (!g->is_array() || g->as_array().empty())
         return util::fail(fmt::format("invalid schema {}: {} must be a non-empty array", where(loc), k));
-      Loc gl = loc.child(k);
-      if (std::find(conj.groups.begin(), conj.groups.end(), gl) == conj.groups.end()) conj.groups.push_back(gl);
+      add_group(loc.child(k), k == "oneOf" ? Choice::OneOf : Choice::AnyOf);
+    }
+    // "if x is present then ...": a choice between x absent and x present.
+    for (std::string_view k : {"dependencies", "dependentRequired", "dependentSchemas"}) {
+      const util::Json* d = node->find(k);
+      if (!d) continue;
+      if (!d->is_object()) return util::fail(fmt::format("invalid schema {}: {} must be an object", where(loc), k));
+      for (const auto& [name, dep] : d->as_object()) {
+        bool is_list = dep.is_array();
+        if (is_list ? k == "dependentSchemas" : k == "dependentRequired")
+          return util::fail(fmt::format("invalid schema {}: {} of '{}' has the wrong form", where(loc), k, name));
+        if (is_list ? dep.as_array().empty() : (dep.is_bool() && dep.as_bool())) continue;  // nothing required
+        add_group(loc.child(k).child(name), Choice::Dependency);
+      }
     }
   }
   path.pop_back();
@@ -174,7 +194,7 @@ util::Result<void> merge_member(SchemaContext& ctx, Facts& f, const Loc& m, cons
     } else if (k == "minLength" || k == "maxLength" || k == "minItems" || k == "maxItems" || k == "minProperties" ||
                k == "maxProperties") {
       uint64_t n = HEFT_TRY(count_value(v, at));
-      if (n > kMaxCount && k != "maxProperties" && k != "minProperties") {
+      if (n > kMaxCount) {
         // A maximum above the cap still bounds; a minimum that large cannot be written.
         HEFT_TRY(ctx.unsupported(k, at, fmt::format("counts above {} are not supported", kMaxCount)));
         continue;
@@ -183,7 +203,7 @@ util::Result<void> merge_member(SchemaContext& ctx, Facts& f, const Loc& m, cons
       else if (k == "maxLength") f.max_length = std::min<uint32_t>(f.max_length, static_cast<uint32_t>(n));
       else if (k == "minItems") f.min_items = std::max(f.min_items, n);
       else if (k == "maxItems") f.max_items = std::min(f.max_items.value_or(n), n);
-      else if (k == "maxProperties") f.max_properties = std::min(f.max_properties.value_or(n), n);
+      else if (k == "maxProperties") f.max_properties = std::min(f.max_properties.value_or(n), n), f.max_properties_at = at;
       else if (n > f.min_properties) f.min_properties = n, f.min_properties_at = at;
     } else if (k == "pattern") {
       if (!v.is_string()) return invalid("pattern must be a string");
@@ -251,14 +271,16 @@ util::Result<void> merge_member(SchemaContext& ctx, Facts& f, const Loc& m, cons
           mask |= name.is_string() ? type_named(name.as_string()) : 0;
         if (mask) {
           f.types &= static_cast<uint8_t>(~mask);
+          if ((mask & kIntegerType) && !(mask & kFractionType)) f.not_integer_at = at;
           continue;
         }
       }
       HEFT_TRY(ctx.unsupported(k, at));
     } else if (k == "if") {
       if (node.find("then") || node.find("else")) HEFT_TRY(ctx.unsupported(k, at));
-    } else if (k == "patternProperties" || k == "dependencies" || k == "dependentRequired" || k == "dependentSchemas") {
-      if (!(v.is_object() && v.as_object().empty())) HEFT_TRY(ctx.unsupported(k, at));
+    } else if (k == "patternProperties") {
+      if (!v.is_object()) return invalid("patternProperties must be an object");
+      add_unique(f.object_members, m);
     } else if (k == "propertyNames" || k == "unevaluatedProperties" || k == "unevaluatedItems") {
       if (!trivially_true(v)) HEFT_TRY(ctx.unsupported(k, at));
     } else if (k == "contains" || k == "maxContains" || k == "$dynamicRef" || k == "$recursiveRef") {
@@ -295,17 +317,49 @@ util::Result<void> flatten(SchemaContext& ctx, Conj& conj, const Loc& loc) {
   return flatten_at(ctx, conj, loc, path);
 }
 
+util::Result<std::vector<std::vector<Loc>>> choice_branches(SchemaContext& ctx, const Choice& choice) {
+  const Loc& at = choice.at;
+  const util::Json& node = *ctx.at(at);
+  std::vector<std::vector<Loc>> out;
+  if (choice.kind != Choice::Dependency) {
+    for (size_t i = 0; i < node.as_array().size(); ++i) out.push_back({at.child(i)});
+    return out;
+  }
+  // The property's name is the pointer's last token.
+  std::string name;
+  std::string_view raw = std::string_view(at.ptr).substr(at.ptr.rfind('/') + 1);
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] == '~' && i + 1 < raw.size()) name.push_back(raw[++i] == '0' ? '~' : '/');
+    else name.push_back(raw[i]);
+  }
+  util::Json props = util::Json::object(), absent = util::Json::object(), present = util::Json::object();
+  props.set(name, false);
+  absent.set("properties", std::move(props));
+  util::Json required = util::Json::array();
+  required.push_back(name);
+  if (node.is_array())
+    for (const auto& r : node.as_array()) {
+      if (!r.is_string()) return util::fail("invalid schema " + where(at) + ": expected property names");
+      required.push_back(r);
+    }
+  present.set("required", std::move(required));
+  out.push_back({ctx.synthetic(absent)});
+  out.push_back({ctx.synthetic(present)});
+  if (!node.is_array()) out.back().push_back(at);  // dependentSchemas: the schema applies too
+  return out;
+}
+
 util::Result<Facts> merge(SchemaContext& ctx, const Conj& conj) {
   Facts f;
   f.never = conj.never;
   Multiples multiples;
   for (const Loc& m : conj.plain) HEFT_TRY(merge_member(ctx, f, m, *ctx.at(m), multiples));
   // multipleOf 1 makes numbers integers; 1/k then holds for every integer;
-  // anything else would need division, which a grammar cannot do.
+  // the others are followed digit by digit (number_multiple.h).
   for (const auto& [mult, at] : multiples)
     if (mult.magnitude.digits == "1" && mult.magnitude.exp == 0) f.types &= static_cast<uint8_t>(~kFractionType);
   for (const auto& [mult, at] : multiples)
-    if (!divides_one(mult) || (f.types & kFractionType)) HEFT_TRY(ctx.unsupported("multipleOf", at));
+    if (!divides_one(mult) || (f.types & kFractionType)) f.multiples.push_back({mult, at});
   if (f.values) {
     // Values of an excluded type can never match.
     std::vector<util::Json> kept;
@@ -317,21 +371,58 @@ util::Result<Facts> merge(SchemaContext& ctx, const Conj& conj) {
   return f;
 }
 
+std::vector<std::pair<std::string, Loc>> property_patterns(SchemaContext& ctx, const Facts& f) {
+  std::vector<std::pair<std::string, Loc>> out;
+  for (const Loc& m : f.object_members)
+    if (const util::Json* pp = ctx.at(m)->find("patternProperties"); pp && pp->is_object())
+      for (const auto& [p, s] : pp->as_object()) out.push_back({p, m.child("patternProperties").child(p)});
+  return out;
+}
+
 util::Result<Conj> property_conj(SchemaContext& ctx, const Facts& f, const std::string& name) {
   Conj c;
   for (const Loc& m : f.object_members) {
     const util::Json* node = ctx.at(m);
+    bool applies = false;
     const util::Json* props = node->find("properties");
-    if (props && props->is_object() && props->find(name)) HEFT_TRY(flatten(ctx, c, m.child("properties").child(name)));
-    else if (node->find("additionalProperties")) HEFT_TRY(flatten(ctx, c, m.child("additionalProperties")));
+    if (props && props->is_object() && props->find(name)) {
+      HEFT_TRY(flatten(ctx, c, m.child("properties").child(name)));
+      applies = true;
+    }
+    if (const util::Json* pp = node->find("patternProperties"); pp && pp->is_object())
+      for (const auto& [p, s] : pp->as_object()) {
+        auto dfa = ctx.pattern_dfa(p);
+        if (!dfa) {
+          HEFT_TRY(ctx.unsupported("patternProperties", m.child("patternProperties").child(p), dfa.error().message));
+          applies = true;  // not strict: the pattern may match, so additionalProperties may not apply
+          continue;
+        }
+        if ((*dfa)->matches(name)) {
+          HEFT_TRY(flatten(ctx, c, m.child("patternProperties").child(p)));
+          applies = true;
+        }
+      }
+    if (!applies && node->find("additionalProperties")) HEFT_TRY(flatten(ctx, c, m.child("additionalProperties")));
   }
   return c;
 }
 
-util::Result<Conj> additional_conj(SchemaContext& ctx, const Facts& f) {
+util::Result<Conj> other_property_conj(SchemaContext& ctx, const Facts& f, const std::vector<bool>& matched) {
   Conj c;
-  for (const Loc& m : f.object_members)
-    if (ctx.at(m)->find("additionalProperties")) HEFT_TRY(flatten(ctx, c, m.child("additionalProperties")));
+  size_t i = 0;
+  for (const Loc& m : f.object_members) {
+    const util::Json* node = ctx.at(m);
+    bool applies = false;
+    if (const util::Json* pp = node->find("patternProperties"); pp && pp->is_object())
+      for (const auto& [p, s] : pp->as_object()) {
+        if (i < matched.size() && matched[i]) {
+          HEFT_TRY(flatten(ctx, c, m.child("patternProperties").child(p)));
+          applies = true;
+        }
+        ++i;
+      }
+    if (!applies && node->find("additionalProperties")) HEFT_TRY(flatten(ctx, c, m.child("additionalProperties")));
+  }
   return c;
 }
 

@@ -28,19 +28,33 @@ enum TypeBit : uint8_t {
 };
 inline constexpr uint8_t kAnyType = 127;
 
-// Larger minLength/maxLength/minItems/maxItems are refused: each unit of a
-// count becomes grammar rules.
+// Larger minLength/maxLength/minItems/maxItems/minProperties/maxProperties
+// are refused: each unit of a count becomes grammar rules.
 inline constexpr uint64_t kMaxCount = 10000;
 
+// A choice among subschemas still to make: an anyOf/oneOf array, or one
+// dependencies/dependentRequired/dependentSchemas entry.
+struct Choice {
+  enum Kind : uint8_t { AnyOf, OneOf, Dependency };
+  Loc at;
+  Kind kind = AnyOf;
+  bool operator==(const Choice&) const = default;
+};
+
 struct Conj {
-  std::vector<Loc> plain;   // every keyword of these applies ($ref and allOf already followed)
-  std::vector<Loc> groups;  // anyOf/oneOf arrays, each still to choose a branch from
+  std::vector<Loc> plain;      // every keyword of these applies ($ref and allOf already followed)
+  std::vector<Choice> groups;  // choices still to make
   bool never = false;       // a `false` schema is among them
   std::string key() const;  // the same for the same sets, whatever the order
 };
 
 // Adds the subschema at `loc` to `conj`, following $ref and allOf.
 util::Result<void> flatten(SchemaContext& ctx, Conj& conj, const Loc& loc);
+
+// A choice's branches, each the subschemas to add for it: an anyOf/oneOf's
+// items; for a dependency on property x, "x absent" or "x present and the
+// dependency holds".
+util::Result<std::vector<std::vector<Loc>>> choice_branches(SchemaContext& ctx, const Choice& choice);
 
 struct Facts {
   bool never = false;
@@ -53,12 +67,14 @@ struct Facts {
 
   std::optional<NumberBound> lo, hi;
   Loc lo_at, hi_at;
+  std::optional<Loc> not_integer_at;  // a `not` that leaves only non-integer numbers
+  std::vector<std::pair<SignedDecimal, Loc>> multiples;  // multipleOf values not implied by the type
 
-  std::vector<Loc> object_members;  // members with properties/additionalProperties
+  std::vector<Loc> object_members;  // members with properties/patternProperties/additionalProperties
   std::vector<std::string> declared, required;
   uint64_t min_properties = 0;
   std::optional<uint64_t> max_properties;
-  Loc min_properties_at;
+  Loc min_properties_at, max_properties_at;
 
   std::vector<Loc> array_members;  // members with items/prefixItems/additionalItems
   uint64_t min_items = 0;
@@ -69,10 +85,14 @@ struct Facts {
 // The facts of the conjunction's plain members (its groups are not looked at).
 util::Result<Facts> merge(SchemaContext& ctx, const Conj& conj);
 
-// What the members say about one property, the undeclared properties, one
-// array position (positions past every prefix get the rest).
+// The members' patternProperties, in order: the pattern and its subschema.
+std::vector<std::pair<std::string, Loc>> property_patterns(SchemaContext& ctx, const Facts& f);
+
+// What the members say about one property; about an undeclared one that
+// exactly the patterns in `matched` (indices into property_patterns) match;
+// about one array position (positions past every prefix get the rest).
 util::Result<Conj> property_conj(SchemaContext& ctx, const Facts& f, const std::string& name);
-util::Result<Conj> additional_conj(SchemaContext& ctx, const Facts& f);
+util::Result<Conj> other_property_conj(SchemaContext& ctx, const Facts& f, const std::vector<bool>& matched);
 size_t prefix_length(SchemaContext& ctx, const Facts& f);
 util::Result<Conj> item_conj(SchemaContext& ctx, const Facts& f, size_t index);
 

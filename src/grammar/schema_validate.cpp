@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "grammar/number_multiple.h"
 #include "grammar/schema_formats.h"
 
 namespace heft::grammar {
@@ -47,6 +48,15 @@ util::Result<bool> valid(SchemaContext& ctx, const util::Json& v, const Conj& co
       int c = compare(d, f.hi->value);
       if (c > 0 || (c == 0 && f.hi->exclusive)) return false;
     }
+    // As the grammar decides it: on the text JSON.stringify writes.
+    for (const auto& [m, at] : f.multiples) {
+      auto dfa = multiple_of_dfa(m, {});
+      if (!dfa) {
+        HEFT_TRY(ctx.unsupported("multipleOf", at, dfa.error().message));
+        continue;
+      }
+      if (!dfa->matches(js_number_text(v))) return false;
+    }
   } else if (v.is_object()) {
     const auto& members = v.as_object();
     if (members.size() < f.min_properties || (f.max_properties && members.size() > *f.max_properties)) return false;
@@ -67,16 +77,14 @@ util::Result<bool> valid(SchemaContext& ctx, const util::Json& v, const Conj& co
           if (json_equal(items[i], items[j])) return false;
     }
   }
-  for (const Loc& g : conj.groups) {
-    const auto& branches = ctx.at(g)->as_array();
+  for (const Choice& g : conj.groups) {
     size_t ok = 0;
-    for (size_t i = 0; i < branches.size(); ++i) {
+    for (const auto& branch : HEFT_TRY(choice_branches(ctx, g))) {
       Conj b;
-      HEFT_TRY(flatten(ctx, b, g.child(i)));
+      for (const Loc& l : branch) HEFT_TRY(flatten(ctx, b, l));
       if (HEFT_TRY(valid(ctx, v, b, depth + 1))) ++ok;
     }
-    bool one = g.ptr.ends_with("/oneOf");
-    if (one ? ok != 1 : ok == 0) return false;
+    if (g.kind == Choice::OneOf ? ok != 1 : ok == 0) return false;
   }
   return true;
 }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -705,12 +706,33 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
   int64_t completion_tokens = 0;
   for (size_t i = 0; i < jobs.size(); ++i) {
     engine::Job& job = *jobs[i];
-    session::ReasoningSplitter splitter(chat && reasoning_, starts_inside);
+    // A grammar shapes the whole reply from its first token: there is no reasoning block to split off,
+    // even where the template's prompt opens one.
+    session::ReasoningSplitter splitter(chat && reasoning_ && !out_grammar, starts_inside && !out_grammar);
     std::string content, reasoning;
     std::optional<chat::ToolCallStream> calls;  // streamed replies read for tool calls
     if (parse_calls && r.stream) calls.emplace(tool_format_, r.tools);
-    auto send_delta = [&](const chat::ReplyDelta& reply, const std::string& reasoning_part, Json lp) {
+    auto send_delta = [&](chat::ReplyDelta reply, const std::string& reasoning_part, Json lp) {
       if (reply.empty() && reasoning_part.empty() && lp.is_null()) return;
+      // OpenAI opens a call with its id, type and name and arguments "" (clients append every
+      // delta's arguments, the first's included); the arguments that came with it follow in
+      // the next chunk, never twice under one index in a chunk.
+      chat::ReplyDelta rest;
+      const bool split = std::any_of(reply.tool_calls.begin(), reply.tool_calls.end(),
+                                     [](const chat::ToolCallDelta& d) { return !d.name.empty() && !d.arguments.empty(); });
+      if (split) {
+        std::vector<chat::ToolCallDelta> head;
+        for (auto& d : reply.tool_calls) {
+          if (d.name.empty()) {
+            rest.tool_calls.push_back(d);
+            continue;
+          }
+          if (!d.arguments.empty()) rest.tool_calls.push_back({d.index, "", "", d.arguments});
+          d.arguments.clear();
+          head.push_back(d);
+        }
+        reply.tool_calls = std::move(head);
+      }
       Json delta;
       if (chat) {
         delta = Json::object();
@@ -721,6 +743,11 @@ void ApiServer::completions(const HttpRequest& req, ResponseWriter& w, Outcome& 
         delta = Json(reply.content);
       }
       client_gone = !w.write(sse(chunk(i, std::move(delta), std::move(lp), Json())));
+      if (!rest.tool_calls.empty() && !client_gone) {
+        Json more = Json::object();
+        more.set("tool_calls", tool_call_deltas(rest.tool_calls));
+        client_gone = !w.write(sse(chunk(i, std::move(more), Json(), Json())));
+      }
     };
     Json chat_logprobs = Json::array();
     LegacyLogprobs legacy;

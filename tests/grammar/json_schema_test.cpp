@@ -67,10 +67,11 @@ TEST(JsonSchema, WhitespaceOnlyInsideAndBounded) {
 TEST(JsonSchema, Types) {
   expect(R"({"type":"null"})", {"null"}, {"nul", "0", R"("")", "false"});
   expect(R"({"type":"boolean"})", {"true", "false"}, {"null", "1", R"("true")"});
-  expect(R"({"type":"integer"})", {"0", "-1", "123456789012345678901234567890"},
-         {"1.5", "01", "-", "+1", "--1", R"("1")"});
+  // From 1e21 on JSON.stringify writes integers with an exponent.
+  expect(R"({"type":"integer"})", {"0", "-1", "123456789012345678901234567890", "1e+21", "-1.2345678901234567e+52"},
+         {"1.5", "01", "-", "+1", "--1", R"("1")", "1e-21", "1.5e+0"});
   expect(R"({"type":"number"})", {"0", "-0.5", "1e10", "1E+2", "1.5e-7", "-0"}, {".5", "1.", "1e", "NaN", R"("1")"});
-  expect(R"({"type":"string"})", {R"("")", R"("a\"b")", R"("\u00e9")", "\"\xC3\xA9\"", R"("\ud83d\ude00")", R"("a\/b")"},
+  expect(R"({"type":"string"})", {R"("")", R"("a\"b")", R"("\u00e9")", "\"\xC3\xA9\"", R"("\ud83d\ude00")", R"("a\/b")", "\"\x7F\""},
          {"\"a\nb\"", R"("a\x")", R"("abc)", "abc", "\"\x1F\""});
   expect(R"({"type":["string","null"]})", {R"("x")", "null"}, {"1", "{}"});
   for (const char* any : {"{}", "true"})
@@ -105,6 +106,9 @@ TEST(JsonSchema, PatternsMatchAnywhereUnlessAnchored) {
   expect(R"({"type":"string","pattern":"^a+?b*?$"})", {R"("aab")", R"("a")"}, {R"("b")"});
   expect(R"({"type":"string","pattern":"^\\u00e9+$"})", {"\"\xC3\xA9\xC3\xA9\""}, {R"("e")"});
   expect(R"({"type":"string","pattern":"^[\\]\\-]+$"})", {R"("]-]")"}, {R"("a")"});
+  // A negated class takes the characters JSON escapes, in their escaped form.
+  expect(R"({"type":"string","pattern":"^[^a]$"})", {R"("\n")", R"("\u0000")", R"("\"")", R"("\\")", R"("b")"},
+         {R"("a")", R"("ab")", R"("")", "\"\n\""});
   expect(R"({"type":"string","pattern":"^(?<year>[0-9]{4})$"})", {R"("2024")"}, {R"("24")"});
   // Patterns apply to strings only.
   expect(R"({"pattern":"^a$"})", {"1", "[]", R"("a")"}, {R"("b")"});
@@ -176,6 +180,7 @@ TEST(JsonSchema, NumberBounds) {
   expect(R"({"type":"number","minimum":0})", {"0", "0.0", "-0", "5", "1e+21", "1.5e-7", "1e21"},
          {"-1", "-0.5", "-1e-7"});
   expect(R"({"type":"number","exclusiveMinimum":0})", {"1e-7", "0.1", "3"}, {"0", "0.0", "-0", "-1e-7"});
+  expect(R"({"type":"number","exclusiveMaximum":0})", {"-1e-7", "-0.5", "-3"}, {"0", "-0", "-0.0", "1e-7"});
   expect(R"({"$schema":"http://json-schema.org/draft-04/schema#","maximum":3,"exclusiveMaximum":true})",
          {"2.9", "-4", "\"x\""}, {"3", "3.5"});
   expect(R"({"type":"number","maximum":-1.5})", {"-1.5", "-2", "-1e+21"}, {"-1.49", "0", "1e-7"});
@@ -186,10 +191,18 @@ TEST(JsonSchema, NumberBounds) {
 }
 
 TEST(JsonSchema, MultipleOf) {
-  expect(R"({"type":"number","multipleOf":1})", {"3", "-4"}, {"3.5"});
+  expect(R"({"type":"number","multipleOf":1})", {"3", "-4", "0"}, {"3.5"});
   expect(R"({"type":"integer","multipleOf":0.5})", {"3"}, {"3.5"});
-  EXPECT_TRUE(refusal(R"({"multipleOf":2})").starts_with("unsupported keyword 'multipleOf' at /multipleOf"));
-  EXPECT_TRUE(refusal(R"({"type":"number","multipleOf":0.5})").starts_with("unsupported keyword 'multipleOf'"));
+  expect(R"({"multipleOf":2})", {"0", "10", "-4", "1234567890", R"("x")"}, {"7", "4.5", "-3"});
+  expect(R"({"type":"integer","multipleOf":3})", {"0", "3", "-9", "12345"}, {"10", "-1", "1000"});
+  expect(R"({"multipleOf":1.5})", {"0", "4.5", "-3", "1.50", "300"}, {"35", "1", "0.75"});
+  expect(R"({"multipleOf":0.0001})", {"0.0075", "1", "-2.5"}, {"0.00751"});
+  // Money: cents, not negative.
+  expect(R"({"type":"number","multipleOf":0.01,"minimum":0})", {"0", "1.5", "19.99", "0.01", "100"},
+         {"0.001", "-1", "1.234", "1.501"});
+  expect(R"({"allOf":[{"multipleOf":4},{"multipleOf":6}]})", {"12", "24", "0"}, {"4", "6", "18"});
+  EXPECT_TRUE(refusal(R"({"multipleOf":2,"minimum":1})").starts_with("unsupported keyword 'multipleOf' at /multipleOf"));
+  EXPECT_TRUE(refusal(R"({"multipleOf":1e-9})").starts_with("unsupported keyword 'multipleOf' at /multipleOf"));
 }
 
 TEST(JsonSchema, EnumAndConst) {
@@ -242,6 +255,30 @@ TEST(JsonSchema, PropertyCounts) {
          {R"({"a":1})", R"({})"});
   expect(R"({"properties":{"a":{}},"required":["a","b"],"minProperties":2})", {R"({"b":1,"a":2})"}, {R"({"a":1})"});
   EXPECT_TRUE(refusal(R"({"minProperties":2})").starts_with("unsupported keyword 'minProperties' at /minProperties"));
+}
+
+TEST(JsonSchema, PatternProperties) {
+  const char* s = R"({"properties":{"foo":{"type":"array","maxItems":3},"bar":{"type":"array"}},
+                      "patternProperties":{"f.o":{"minItems":2}},"additionalProperties":{"type":"integer"}})";
+  // "fxo":3 is valid: minItems constrains arrays only, and a key a pattern
+  // matches is not additional.
+  expect(s, {R"({"foo":[1,2]})", R"({"fxo":[1,2]})", R"({"bar":[],"quux":3})", R"({"afoob":[1,2,3]})", R"({"fxo":3})"},
+         {R"({"foo":[]})", R"({"foo":[1,2,3,4]})", R"({"fxo":[]})", R"({"quux":"x"})", R"({"foo":3})"});
+  // A key both patterns match must satisfy both; none: additionalProperties.
+  expect(R"({"patternProperties":{"a*":{"type":"integer"},"aaa*":{"maximum":20}},"additionalProperties":false})",
+         {R"({"a":21})", R"({"aaaa":18})", R"({"":1})", R"({"b":1})"}, {R"({"aaa":31})", R"({"aaaa":"x"})"});
+  expect(R"({"patternProperties":{"^x-":{"type":"string"}},"additionalProperties":false})",
+         {R"({})", R"({"x-a":"1","x-":"2"})"}, {R"({"y":"1"})", R"({"x-a":1})", R"({"ax-":"1"})"});
+}
+
+TEST(JsonSchema, Dependencies) {
+  expect(R"({"dependencies":{"bar":["foo"]}})", {R"({})", R"({"foo":1})", R"({"foo":1,"bar":2})", "[\"bar\"]"},
+         {R"({"bar":2})"});
+  expect(R"({"dependentRequired":{"quux":["foo","bar"]}})", {R"({"quux":1,"bar":2,"foo":3})", R"({"foo":1})"},
+         {R"({"quux":1,"foo":2})", R"({"quux":1})"});
+  expect(R"({"dependencies":{"bar":{"properties":{"foo":{"type":"integer"},"bar":{"type":"integer"}}}}})",
+         {R"({"foo":"quux"})", R"({"foo":1,"bar":2})"}, {R"({"foo":"quux","bar":2})", R"({"bar":"x"})"});
+  expect(R"({"dependentSchemas":{"a":false}})", {R"({"b":1})"}, {R"({"a":1})"});
 }
 
 TEST(JsonSchema, Arrays) {
@@ -305,6 +342,7 @@ TEST(JsonSchema, AllOfMerges) {
   expect(R"({"allOf":[{"minimum":1},{"maximum":3}],"type":"integer"})", {"1", "3"}, {"0", "4"});
   expect(R"({"allOf":[{"type":"string"},{"type":"integer"}]})", {}, {R"("a")", "1"});
   expect(R"({"not":{"type":"string"}})", {"1", "null", "{}"}, {R"("x")"});
+  expect(R"({"not":{"type":"integer"}})", {"1.5", "-0.25", "1e-7", R"("x")"}, {"1", "0", "-3"});
   expect(R"({"not":{}})", {}, {"1", "null"});
   EXPECT_TRUE(refusal(R"({"not":{"minimum":1}})").starts_with("unsupported keyword 'not' at /not"));
 }
@@ -349,15 +387,15 @@ TEST(JsonSchema, RefusalsNameKeywordAndPointer) {
   const std::pair<const char*, const char*> cases[] = {
       {R"({"properties":{"a":{"not":{"minimum":1}}}})", "unsupported keyword 'not' at /properties/a/not"},
       {R"({"if":{"type":"string"},"then":{"minLength":1}})", "unsupported keyword 'if' at /if"},
-      {R"({"dependencies":{"a":["b"]}})", "unsupported keyword 'dependencies' at /dependencies"},
-      {R"({"patternProperties":{"^x":{}}})", "unsupported keyword 'patternProperties' at /patternProperties"},
+      {R"j({"patternProperties":{"(?=x)":{}}})j", "unsupported keyword 'patternProperties' at /patternProperties/(?=x)"},
+      {R"({"type":"array","uniqueItems":true})", "unsupported keyword 'uniqueItems' at /uniqueItems"},
       {R"({"propertyNames":{"maxLength":3}})", "unsupported keyword 'propertyNames' at /propertyNames"},
       {R"({"items":{"contains":{"const":1}}})", "unsupported keyword 'contains' at /items/contains"},
       {R"({"unevaluatedProperties":false})", "unsupported keyword 'unevaluatedProperties' at /unevaluatedProperties"},
       {R"({"maxLength":20000})", "unsupported keyword 'maxLength' at /maxLength"},
-      {R"({"$defs":{"x":{"multipleOf":3}},"$ref":"#/$defs/x"})", "unsupported keyword 'multipleOf' at /$defs/x/multipleOf"},
-      {R"({"anyOf":[{"type":"string"},{"properties":{"a~b/c":{"dependentRequired":{"x":["y"]}}}}]})",
-       "unsupported keyword 'dependentRequired' at /anyOf/1/properties/a~0b~1c/dependentRequired"},
+      {R"({"$defs":{"x":{"multipleOf":3,"maximum":5}},"$ref":"#/$defs/x"})", "unsupported keyword 'multipleOf' at /$defs/x/multipleOf"},
+      {R"({"anyOf":[{"type":"string"},{"properties":{"a~b/c":{"if":{"type":"string"},"else":{}}}}]})",
+       "unsupported keyword 'if' at /anyOf/1/properties/a~0b~1c/if"},
   };
   for (const auto& [schema, message] : cases)
     EXPECT_TRUE(refusal(schema).starts_with(message)) << schema << "\n got: " << refusal(schema);
@@ -393,6 +431,13 @@ TEST(JsonSchema, OutputIsDeterministicAndCompilersCombine) {
   EXPECT_TRUE(check(*g, "12").accepted);
   EXPECT_TRUE(check(*g, R"("xx")").accepted);
   EXPECT_FALSE(check(*g, "-1").accepted);
+  // A hint cannot take a shared rule's name.
+  auto third = c.add(json(R"({"type":"array","items":{"type":"string"}})"), "json-space");
+  ASSERT_TRUE(third);
+  EXPECT_NE(*third, "json-space");
+  auto g3 = parse_gbnf(c.rules() + "root ::= " + *third + "\n");
+  ASSERT_TRUE(g3) << g3.error().to_string();
+  EXPECT_TRUE(check(*g3, R"([ "a", "b" ])").accepted);
   // A refused schema leaves the compiler's rules as they were.
   std::string before = c.rules();
   EXPECT_FALSE(c.add(json(R"({"properties":{"a":{"not":{"minimum":1}}}})"), "tool-c"));
