@@ -72,6 +72,7 @@ int run(const RunArgs& a) {
     t.set("prompt_tokens_per_second", util::Json(r->timings.prompt_tokens_per_second()));
     t.set("generation_ms", util::Json(r->timings.generation_ms));
     t.set("generation_tokens_per_second", util::Json(r->timings.generation_tokens_per_second()));
+    if (gp.grammar) t.set("grammar_ms", util::Json(r->timings.grammar_ms));
     doc.set("timings", std::move(t));
     fmt::print("{}\n", doc.dump(2));
   }

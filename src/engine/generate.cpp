@@ -73,7 +73,11 @@ void Generation::start(std::span<const int32_t> prompt) {
 
 void Generation::step(const float* logits) {
   grammar::TokenConstraint* g = params_.grammar.get();
-  const int32_t id = sampler_.sample(logits, g ? &g->allowed(grammar_state_) : nullptr);
+  using clock = std::chrono::steady_clock;
+  const auto t0 = g ? clock::now() : clock::time_point{};
+  const std::vector<uint64_t>* mask = g ? &g->allowed(grammar_state_) : nullptr;
+  if (g) result_.timings.grammar_ms += std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+  const int32_t id = sampler_.sample(logits, mask);
   if (id < 0) return end(StopReason::GrammarDeadEnd);
   sampler_.accept(id);
   result_.tokens.push_back(id);
@@ -81,7 +85,9 @@ void Generation::step(const float* logits) {
   // Under a grammar an end-of-generation token is allowed only where it is complete.
   if ((g || !params_.ignore_eog) && tok_.is_eog(id)) return end(StopReason::EndOfGeneration);
   if (g) {
+    const auto t1 = clock::now();
     const uint32_t next = g->advance(grammar_state_, id);
+    result_.timings.grammar_ms += std::chrono::duration<double, std::milli>(clock::now() - t1).count();
     if (next == grammar::Machine::kDead) return end(StopReason::GrammarDeadEnd);  // the mask is exact; never expected
     grammar_state_ = next;
   }

@@ -43,6 +43,7 @@ struct GenerateParams {
 
 struct Timings {
   double prompt_ms = 0, generation_ms = 0;
+  double grammar_ms = 0;  // of generation_ms: computing grammar masks and following the grammar
   int64_t prompt_tokens = 0, generated_tokens = 0;
   double prompt_tokens_per_second() const { return prompt_ms > 0 ? prompt_tokens * 1000.0 / prompt_ms : 0; }
   double generation_tokens_per_second() const {

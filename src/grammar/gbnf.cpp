@@ -85,7 +85,7 @@ class Parser {
   }
   uint32_t generated_rule(const std::string& base) {
     for (;;) {
-      std::string name = base + "-" + std::to_string(++generated_);
+      std::string name = base + "_" + std::to_string(++generated_);  // "_": never a user rule name
       if (!ids_.contains(name)) {
         const uint32_t id = rule_id(name, pos_);
         defined_[id] = true;

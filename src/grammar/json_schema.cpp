@@ -45,16 +45,22 @@ const Generic kGeneric[] = {
      R"([^"\\\x00-\x1F] | "\\" (["\\/bfnrt] | "u" ([0-9a-cA-CefEF] [0-9a-fA-F]{3} | [dD] [0-7] [0-9a-fA-F]{2} | [dD] [89abAB] [0-9a-fA-F]{2} "\\u" [dD] [c-fC-F] [0-9a-fA-F]{2})))",
      {}},
     {"json-string", R"("\"" json-char* "\"")", {"json-char"}},
-    // Integers from 1e21 on as JSON.stringify writes them (d.ddde+N, N >= 21:
+    // Every number here is a finite binary64 (RFC 8259 §6: what interoperable readers
+    // such as JSON.parse hold; 1e400 would be Infinity): at most 308 integer digits,
+    // exponents up to 307 (286 after 2 to 21 integer digits); where underflow to 0
+    // would change the answer (json-fraction), negative exponents down to -307.
+    // Integers from 1e21 on as JSON.stringify writes them (d.ddde+N, 21 <= N <= 307:
     // up to 20 fraction digits keep the value an integer).
     {"json-integer",
-     R"("-"? ("0" | [1-9] [0-9]*) | "-"? [1-9] ("." [0-9]{1,20})? [eE] "+"? ("2" [1-9] | [3-9] [0-9] | [1-9] [0-9] [0-9]+))",
+     R"("-"? ("0" | [1-9] [0-9]{0,307}) | "-"? [1-9] ("." [0-9]{1,20})? [eE] "+"? ("2" [1-9] | [3-9] [0-9] | [12] [0-9] [0-9] | "30" [0-7]))",
      {}},
-    {"json-number", R"("-"? ("0" | [1-9] [0-9]*) ("." [0-9]+)? ([eE] [-+]? [0-9]+)?)", {}},
+    {"json-number",
+     R"("-"? ("0" | [1-9] [0-9]{0,307}) ("." [0-9]+)? ([eE] "-" [0-9]{1,3})? | "-"? ("0" | [1-9]) ("." [0-9]+)? [eE] "+"? ([0-9]{1,2} | [12] [0-9] [0-9] | "30" [0-7]) | "-"? [1-9] [0-9]{1,20} ("." [0-9]+)? [eE] "+"? ([0-9]{1,2} | "1" [0-9] [0-9] | "2" [0-7] [0-9] | "28" [0-6]))",
+     {}},
     {"json-boolean", R"("true" | "false")", {}},
     // Numbers whose value is not an integer, as JSON.stringify writes them.
     {"json-fraction",
-     R"("-"? ("0" | [1-9] [0-9]*) "." [0-9]* [1-9] [0-9]* | "-"? [1-9] ("." [0-9]+)? [eE] "-" ([7-9] | [1-9] [0-9]+))",
+     R"("-"? ([1-9] [0-9]{0,307} "." [0-9]* [1-9] [0-9]* | "0" "." "0"{0,20} [1-9] [0-9]*) | "-"? [1-9] ("." [0-9]+)? [eE] "-" ([7-9] | [1-9] [0-9] | [12] [0-9] [0-9] | "30" [0-7]))",
      {}},
     {"json-object",
      R"("{" json-space (json-string ":" json-space json-value ("," json-space json-string ":" json-space json-value)* json-space)? "}")",

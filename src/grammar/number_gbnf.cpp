@@ -94,10 +94,10 @@ std::string js_number_text(const util::Json& n) {
   } else if (0 < point && point <= 21) {
     out += d.substr(0, static_cast<size_t>(point)) + "." + d.substr(static_cast<size_t>(point));
   } else if (-6 < point && point <= 0) {
-    out += "0." + std::string(static_cast<size_t>(-point), '0') + d;
+    out.append("0.").append(static_cast<size_t>(-point), '0').append(d);  // append: g++ 12's false -Wrestrict
   } else {
     out += d.substr(0, 1);
-    if (k > 1) out += "." + d.substr(1);
+    if (k > 1) out.append(".").append(d, 1);
     out += fmt::format("e{}{}", point - 1 >= 0 ? "+" : "-", std::llabs(point - 1));
   }
   return out;
@@ -203,10 +203,11 @@ Expr nat_range(const std::string& a, const std::optional<std::string>& b) {
   if (b && compare_nat(a, *b) > 0) return std::nullopt;
   std::vector<std::string> alts;
   size_t la = a.size();
-  auto smallest = [](size_t len) { return len == 1 ? std::string("0") : "1" + std::string(len - 1, '0'); };
+  auto smallest = [](size_t len) { return len == 1 ? std::string("0") : std::string("1").append(len - 1, '0'); };
   if (!b) {
     alts.push_back(range_same(a, std::string(la, '9')));
-    alts.push_back(fmt::format("[1-9] [0-9]{{{},}}", la));
+    // At most 308 digits: a longer integer is Infinity to JSON.parse (RFC 8259 §6).
+    if (la <= 307) alts.push_back(fmt::format("[1-9] [0-9]{{{},307}}", la));
     return join_alts(alts);
   }
   size_t lb = b->size();
@@ -355,7 +356,13 @@ Expr plain_between(const Decimal& lo, bool lo_x, const std::optional<Decimal>& h
 const Decimal kOne{"1", 0}, kTen{"1", 1}, kBig{"1", 21}, kTiny{"1", -6};
 
 // Exponents JSON.stringify uses: >= 21 or <= -7; `lo`/`hi` inclusive, missing: unbounded.
+// Never beyond ±307 with a mantissa of one digit: the value stays a finite binary64 that
+// does not underflow to 0 (RFC 8259 §6; JSON.parse reads 1e400 as Infinity, 1e-400 as 0).
+constexpr int64_t kMaxExponent = 307;
 Expr exponent_range(std::optional<int64_t> lo, std::optional<int64_t> hi) {
+  hi = std::min<int64_t>(hi.value_or(kMaxExponent), kMaxExponent);
+  lo = std::max<int64_t>(lo.value_or(-kMaxExponent), -kMaxExponent);
+  if (*lo > *hi) return std::nullopt;
   std::vector<std::string> alts;
   int64_t plo = lo ? std::max<int64_t>(*lo, 21) : 21;
   if (!hi || *hi >= plo) {
@@ -439,7 +446,7 @@ Expr unsigned_integers(const Decimal& lo, bool lo_x, const std::optional<Decimal
   if (!unbounded) return plain;
   // No upper bound: every integer from 1e21 on, as JSON.stringify writes it
   // (d.ddde+N with N >= 21; up to 20 fraction digits keep it an integer).
-  std::string big = "[1-9] (\".\" [0-9]{1,20})? [eE] \"+\"? (\"2\" [1-9] | [3-9] [0-9] | [1-9] [0-9] [0-9]+)";
+  std::string big = "[1-9] (\".\" [0-9]{1,20})? [eE] \"+\"? (\"2\" [1-9] | [3-9] [0-9] | [12] [0-9] [0-9] | \"30\" [0-7])";
   return plain ? "(" + *plain + " | " + big + ")" : big;
 }
 

@@ -491,3 +491,23 @@ TEST(JsonSchema, HostileSchemasAreBounded) {
 
 }  // namespace
 }  // namespace heft::grammar
+
+namespace heft::grammar {
+namespace {
+
+// Every number a grammar accepts is a finite binary64 that keeps its side of 0
+// (RFC 8259 §6): JSON.parse reads 1e309 as Infinity and 2e-2222759 as 0, which
+// ajv then judges against the schema (found by reference_serve_structured).
+TEST(JsonSchema, NumbersStayFiniteBinary64) {
+  const std::string digits308 = "1" + std::string(307, '0'), digits309 = "1" + std::string(308, '0');
+  expect(R"({"type":"number"})", {"1e307", "1e+307", "-9.5e307", "12e286", "1e-400", "0.5", digits308},
+         {"1e308", "1e309", "8E+8229429", "12e287", digits309});
+  expect(R"({"type":"integer"})", {"123456789012345678901234567890", digits308, "1e+307"}, {digits309, "1e+308"});
+  expect(R"({"type":"number","exclusiveMinimum":0,"exclusiveMaximum":1})", {"0.5", "1e-7", "1e-307"},
+         {"2e-2222759", "3E-360365", "8.93e-402", "1e-308", "0", "1"});
+  expect(R"({"type":"number","minimum":5})", {"5", "1e+21", "1e+307"}, {"1e+308", digits309, "4.9"});
+  expect(R"({"not":{"type":"integer"}, "type":"number"})", {"0.5", "1.5e-7", "1e-307"}, {"1e-400", "2", "1e-308"});
+}
+
+}  // namespace
+}  // namespace heft::grammar
