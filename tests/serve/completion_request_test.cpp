@@ -102,10 +102,43 @@ TEST(CompletionRequest, UnknownAndUnsupportedFieldsAreRefused) {
   expect_bad(completion(R"({"prompt":"x","echo":true})"), "echo");
   expect_bad(completion(R"({"prompt":"x","messages":[]})"), "messages");  // a chat field on completions
   expect_bad(chat(R"({"messages":[{"role":"user","content":"x"}],"prompt":"x"})"), "prompt");
-  expect_bad(chat(R"({"messages":[{"role":"user","content":"x"}],"tools":[]})"), "tools");
-  expect_bad(chat(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"json_object"}})"),
-             "response_format");
+  expect_bad(chat(R"({"messages":[{"role":"user","content":"x"}],"functions":[]})"), "functions");
   EXPECT_TRUE(chat(R"({"messages":[{"role":"user","content":"x"}],"response_format":{"type":"text"}})").has_value());
+}
+
+TEST(CompletionRequest, OutputFormatsAndTools) {
+  const std::string m = R"("messages":[{"role":"user","content":"x"}])";
+  auto r = chat("{" + m + R"(,"response_format":{"type":"json_schema","json_schema":{"name":"n","schema":{"type":"integer"},"strict":false}}})");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->output.kind, OutputFormat::Kind::JsonSchema);
+  EXPECT_FALSE(r->output.strict);
+  EXPECT_EQ(r->output.schema.get_string("type"), "integer");
+  r = chat("{" + m + R"(,"response_format":{"type":"json_object"}})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->output.kind, OutputFormat::Kind::JsonObject);
+  auto c = completion(R"({"prompt":"x","grammar":"root ::= [a]"})");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->output.kind, OutputFormat::Kind::Grammar);
+  expect_bad(chat("{" + m + R"(,"response_format":{"type":"yaml"}})"), "response_format.type");
+  expect_bad(chat("{" + m + R"(,"response_format":{"type":"json_schema"}})"), "response_format.json_schema");
+  expect_bad(chat("{" + m + R"(,"response_format":{"type":"json_schema","json_schema":{"schema":{},"strict":1}}})"),
+             "response_format.json_schema.strict");
+  expect_bad(chat("{" + m + R"(,"response_format":{"type":"json_object"},"grammar":"root ::= [a]"})"), "grammar");
+
+  const std::string tool = R"({"type":"function","function":{"name":"get_time","parameters":{"type":"object"}}})";
+  r = chat("{" + m + R"(,"tools":[)" + tool + R"(],"tool_choice":{"type":"function","function":{"name":"get_time"}},"parallel_tool_calls":false})");
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(r->tool_choice, CompletionRequest::ToolChoice::Named);
+  EXPECT_EQ(r->tool_choice_name, "get_time");
+  EXPECT_FALSE(r->parallel_tool_calls);
+  expect_bad(chat("{" + m + R"(,"tools":[)" + tool + R"(],"tool_choice":{"type":"function","function":{"name":"other"}}})"), "tool_choice");
+  expect_bad(chat("{" + m + R"(,"tool_choice":"required"})"), "tool_choice");
+  expect_bad(chat("{" + m + R"(,"tools":[)" + tool + R"(],"tool_choice":"sometimes"})"), "tool_choice");
+  expect_bad(chat("{" + m + R"(,"tools":[)" + tool + "," + tool + "]}"), "tools[1].function.name");
+  expect_bad(chat("{" + m + R"(,"tools":[{"type":"function","function":{"name":"a b"}}]})"), "tools[0].function.name");
+  expect_bad(chat("{" + m + R"(,"tools":[{"type":"retrieval"}]})"), "tools[0].type");
+  expect_bad(chat("{" + m + R"(,"tools":[)" + tool + R"(],"tool_choice":"required","response_format":{"type":"json_object"}})"), "tool_choice");
+  expect_bad(completion(R"({"prompt":"x","tools":[)" + tool + "]}"), "tools");
 }
 
 TEST(CompletionRequest, ChatMessages) {
