@@ -61,6 +61,9 @@ int check(GrammarArgs& a) {
     text = std::move(*t);
   }
   const auto r = grammar::check(**g, text);
+  if (r.too_complex)
+    return report(util::Error(fmt::format(
+        "the grammar is too ambiguous to follow (at byte {} it needs more parse stacks or states than heft allows)", r.offset)));
   if (r.accepted) {
     fmt::print("accepted\n");
     return 0;

@@ -13,6 +13,7 @@ CheckResult check(const Grammar& g, std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     const uint32_t n = m.step(s, static_cast<uint8_t>(text[i]));
     if (n == Machine::kDead) {
+      r.too_complex = m.exhausted();
       // Report the start of the character that failed, not its continuation byte.
       size_t at = i;
       while (at > 0 && (static_cast<uint8_t>(text[at]) & 0xC0) == 0x80) --at;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_set>
 
 namespace heft::grammar {
 namespace {
@@ -47,7 +48,12 @@ Machine::Machine(std::shared_ptr<const Grammar> g) : g_(std::move(g)) {
   root.index = g_->root;
   State s;
   expand(&root, &root + 1, 0, s.stacks);
-  start_ = intern(std::move(s));
+  start_ = static_cast<uint32_t>(states_.size());  // made even past the limits; steps from it obey them
+  std::string k = key_of(s.cp, s.remaining);
+  k.append(reinterpret_cast<const char*>(s.stacks.data()), s.stacks.size() * sizeof(uint32_t));
+  state_ids_.emplace(std::move(k), start_);
+  states_.push_back(std::move(s));
+  trans_.resize(states_.size() * 256, kUnknown);
 }
 
 uint32_t Machine::frame(const Element* pos, const Element* end, uint32_t parent) {
@@ -69,7 +75,7 @@ void Machine::expand(const Element* pos, const Element* end, uint32_t parent, st
     uint32_t parent;
   };
   std::vector<Item> work{{pos, end, parent}};
-  std::vector<std::string> seen;
+  std::unordered_set<std::string> seen;
   while (!work.empty()) {
     Item it = work.back();
     work.pop_back();
@@ -83,11 +89,14 @@ void Machine::expand(const Element* pos, const Element* end, uint32_t parent, st
     }
     if (it.pos->kind != Element::Kind::Rule) {
       out.push_back(frame(it.pos, it.end, it.parent));
+      if (out.size() > kMaxStacks || frames_.size() > kMaxFrames) {  // see kMaxStacks
+        exhausted_ = true;
+        break;
+      }
       continue;
     }
     std::string k = key_of(it.pos, it.parent);
-    if (std::find(seen.begin(), seen.end(), k) != seen.end()) continue;
-    seen.push_back(std::move(k));
+    if (!seen.insert(std::move(k)).second) continue;
     // A rule at the end of its sequence continues straight with the parent (a tail
     // call), so right-recursive repetitions do not grow the stack.
     const uint32_t cont = it.pos + 1 == it.end ? it.parent : frame(it.pos + 1, it.end, it.parent);
@@ -110,6 +119,7 @@ const std::vector<uint32_t>& Machine::after(uint32_t stack) {
 }
 
 uint32_t Machine::intern(State s) {
+  if (over_limits(s)) return kDead;
   std::string k = key_of(s.cp, s.remaining);
   k.append(reinterpret_cast<const char*>(s.stacks.data()), s.stacks.size() * sizeof(uint32_t));
   auto [it, inserted] = state_ids_.emplace(std::move(k), static_cast<uint32_t>(states_.size()));
@@ -164,6 +174,11 @@ uint32_t Machine::compute_step(uint32_t state, uint8_t b) {
   }
   if (next.stacks.empty()) return kDead;
   return intern(std::move(next));
+}
+
+bool Machine::over_limits(const State& s) {
+  if (s.stacks.size() > kMaxStacks || frames_.size() > kMaxFrames || states_.size() >= kMaxStates) exhausted_ = true;
+  return exhausted_;
 }
 
 uint32_t Machine::step(uint32_t state, std::string_view bytes) {

@@ -47,6 +47,13 @@ class Machine {
   std::string expected(uint32_t state) const;
 
   size_t states() const { return states_.size(); }
+  // A hostile or wildly ambiguous grammar ("x" nested in many repetitions) can make
+  // stack sets and states grow without bound. Past these limits every step is kDead and
+  // exhausted() says why the text stopped matching (a refusal, never a wrong answer).
+  static constexpr size_t kMaxStacks = 4096;      // stacks in one state
+  static constexpr size_t kMaxFrames = 1 << 20;   // interned frames
+  static constexpr size_t kMaxStates = 1 << 16;   // states (each has a 1 KiB transition row)
+  bool exhausted() const { return exhausted_; }
 
  private:
   static constexpr uint32_t kUnknown = UINT32_MAX - 1;
@@ -65,6 +72,7 @@ class Machine {
   void expand(const Element* pos, const Element* end, uint32_t parent, std::vector<uint32_t>& out);
   const std::vector<uint32_t>& after(uint32_t stack);
   uint32_t intern(State s);
+  bool over_limits(const State& s);
   uint32_t compute_step(uint32_t state, uint8_t byte);
 
   std::shared_ptr<const Grammar> g_;
@@ -76,6 +84,7 @@ class Machine {
   std::unordered_map<std::string, uint32_t> state_ids_;
   std::vector<uint32_t> trans_;  // states x 256
   uint32_t start_ = 0;
+  bool exhausted_ = false;
 };
 
 }  // namespace heft::grammar

@@ -179,3 +179,24 @@ TEST(Gbnf, TokenReferencesByIdAndByText) {
 
 }  // namespace
 }  // namespace heft::grammar
+
+namespace heft::grammar {
+namespace {
+
+// Repetitions nested in repetitions make every character matchable in
+// exponentially many ways; the matcher stops at its limits and says so
+// instead of running for minutes (found by fuzz_grammar).
+TEST(Gbnf, WildlyAmbiguousGrammarsStopAtTheLimits) {
+  auto g = parse_gbnf("root ::= " + std::string(14, '.') + std::string(50, '+') + " \"!\"\n");
+  ASSERT_TRUE(g) << g.error().to_string();
+  auto r = check(*g, std::string(40, 'a') + "!");
+  EXPECT_FALSE(r.accepted);
+  EXPECT_TRUE(r.too_complex);
+  // An unambiguous grammar of the same length is followed to the end.
+  auto plain = parse_gbnf("root ::= " + std::string(14, '.') + "+ \"!\"\n");
+  ASSERT_TRUE(plain);
+  EXPECT_TRUE(check(*plain, std::string(40, 'a') + "!").accepted);
+}
+
+}  // namespace
+}  // namespace heft::grammar
