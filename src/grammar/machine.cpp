@@ -79,6 +79,10 @@ void Machine::expand(const Element* pos, const Element* end, uint32_t parent, st
   while (!work.empty()) {
     Item it = work.back();
     work.pop_back();
+    if (++work_ > kMaxWork) {
+      exhausted_ = true;
+      break;
+    }
     while (it.pos == it.end && it.parent != 0) {
       const Frame f = frames_[it.parent];
       it = {f.pos, f.end, f.parent};
@@ -131,6 +135,8 @@ uint32_t Machine::intern(State s) {
 }
 
 uint32_t Machine::compute_step(uint32_t state, uint8_t b) {
+  if (exhausted_) return kDead;
+  work_ = 0;
   const State cur = states_[state];  // a copy: interning may move states_
   State next;
   uint32_t cp;
@@ -167,6 +173,11 @@ uint32_t Machine::compute_step(uint32_t state, uint8_t b) {
       const Element& e = *frames_[s].pos;
       if (e.kind != Element::Kind::Chars || !e.matches(cp)) continue;
       const auto& a = after(s);
+      work_ += a.size();
+      if (exhausted_ || work_ > kMaxWork) {
+        exhausted_ = true;
+        return kDead;
+      }
       next.stacks.insert(next.stacks.end(), a.begin(), a.end());
     }
     std::sort(next.stacks.begin(), next.stacks.end());
@@ -177,7 +188,9 @@ uint32_t Machine::compute_step(uint32_t state, uint8_t b) {
 }
 
 bool Machine::over_limits(const State& s) {
-  if (s.stacks.size() > kMaxStacks || frames_.size() > kMaxFrames || states_.size() >= kMaxStates) exhausted_ = true;
+  work_ += s.stacks.size();
+  if (s.stacks.size() > kMaxStacks || frames_.size() > kMaxFrames || states_.size() >= kMaxStates || work_ > kMaxWork)
+    exhausted_ = true;
   return exhausted_;
 }
 
@@ -190,6 +203,8 @@ uint32_t Machine::step(uint32_t state, std::string_view bytes) {
 }
 
 uint32_t Machine::step_token(uint32_t state, int32_t token) {
+  if (exhausted_) return kDead;
+  work_ = 0;
   const State cur = states_[state];
   if (cur.remaining != 0) return kDead;
   State next;

@@ -50,7 +50,8 @@ class Machine {
   // A hostile or wildly ambiguous grammar ("x" nested in many repetitions) can make
   // stack sets and states grow without bound. Past these limits every step is kDead and
   // exhausted() says why the text stopped matching (a refusal, never a wrong answer).
-  static constexpr size_t kMaxStacks = 4096;      // stacks in one state
+  static constexpr size_t kMaxStacks = 4096;      // stacks in one state (an enum of thousands of values)
+  static constexpr uint64_t kMaxWork = 1 << 20;   // stacks handled in one step (JSON Schema grammars: hundreds)
   static constexpr size_t kMaxFrames = 1 << 20;   // interned frames
   static constexpr size_t kMaxStates = 1 << 16;   // states (each has a 1 KiB transition row)
   bool exhausted() const { return exhausted_; }
@@ -85,6 +86,7 @@ class Machine {
   std::vector<uint32_t> trans_;  // states x 256
   uint32_t start_ = 0;
   bool exhausted_ = false;
+  uint64_t work_ = 0;  // stacks handled in the current step, against kMaxWork
 };
 
 }  // namespace heft::grammar
