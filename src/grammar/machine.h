@@ -51,7 +51,7 @@ class Machine {
   // stack sets and states grow without bound. Past these limits every step is kDead and
   // exhausted() says why the text stopped matching (a refusal, never a wrong answer).
   static constexpr size_t kMaxStacks = 4096;      // stacks in one state (an enum of thousands of values)
-  static constexpr uint64_t kMaxWork = 1 << 20;   // stacks handled in one step (JSON Schema grammars: hundreds)
+  static constexpr uint64_t kMaxWork = 1 << 18;   // stacks handled in one step (JSON Schema grammars: hundreds)
   static constexpr size_t kMaxFrames = 1 << 20;   // interned frames
   static constexpr size_t kMaxStates = 1 << 16;   // states (each has a 1 KiB transition row)
   bool exhausted() const { return exhausted_; }
