@@ -88,3 +88,22 @@ TEST(Sampler, RepeatPenaltyAndLogitBias) {
   Sampler b({.temperature = 0.0f, .logit_bias = {{1, -INFINITY}, {6, 10.0f}}}, 8);
   EXPECT_EQ(b.sample(kLogits.data()), 6);
 }
+
+// A grammar's mask: only allowed ids are ever drawn, in the proportions the
+// softmax over the allowed ones gives; greedy takes the best allowed; top-k
+// counts allowed tokens only; an empty mask is -1.
+TEST(Sampler, AMaskComesBeforeEveryTruncation) {
+  std::vector<uint64_t> mask(1, 0);
+  for (int id : {0, 2, 4, 7}) mask[0] |= uint64_t{1} << id;  // logits 1.0, 2.5, 0.5, 0.0
+  Sampler greedy({.temperature = 0.0f}, 8);
+  EXPECT_EQ(greedy.sample(kLogits.data(), &mask), 2);
+  // top-k 2 over the allowed: ids 2 and 0 only (the disallowed 1 and 5 take no places).
+  Sampler topk({.temperature = 1.0f, .top_k = 2, .top_p = 1.0f, .min_p = 0.0f, .seed = 5}, 8);
+  std::map<int32_t, int> h;
+  for (int i = 0; i < 4000; ++i) h[topk.sample(kLogits.data(), &mask)]++;
+  ASSERT_EQ(h.size(), 2u);
+  const double p2 = std::exp(2.5) / (std::exp(2.5) + std::exp(1.0));
+  EXPECT_NEAR(h[2] / 4000.0, p2, 0.025);  // binomial sd 0.006 at 4000 draws; 4 sd
+  std::vector<uint64_t> none(1, 0);
+  EXPECT_EQ(greedy.sample(kLogits.data(), &none), -1);
+}
