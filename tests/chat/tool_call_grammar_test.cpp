@@ -7,6 +7,7 @@
 #include "chat/tool_call_grammar.h"
 #include "chat/tool_calls.h"
 #include "grammar/check.h"
+#include "chat/tool_fixtures.h"
 #include "grammar/gbnf.h"
 
 namespace heft::chat {
@@ -14,22 +15,7 @@ namespace {
 
 using util::Json;
 
-const Json& tools() {
-  static const Json t = *Json::parse(R"([
-    {"type": "function", "function": {"name": "get_weather", "description": "Weather for a city.",
-      "parameters": {"type": "object", "properties": {
-        "location": {"type": "string"},
-        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-        "days": {"type": "integer"}}, "required": ["location"]}}},
-    {"type": "function", "function": {"name": "search", "description": "Web search.",
-      "parameters": {"type": "object", "properties": {
-        "query": {"type": "string"},
-        "limit": {"type": "integer"},
-        "exact": {"type": "boolean"},
-        "tags": {"type": "array", "items": {"type": "string"}}}, "required": ["query"]}}}
-  ])");
-  return t;
-}
+const Json& tools() { return fixtures::sample_tools(false); }
 
 grammar::Grammar compile(ToolFormat f, std::optional<std::string> only = std::nullopt, bool parallel = true) {
   auto text = tool_call_gbnf(f, tools(), only, parallel);

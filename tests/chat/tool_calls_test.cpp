@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "chat/tool_calls.h"
+#include "chat/tool_fixtures.h"
 #include "support/test_paths.h"
 
 namespace heft::chat {
@@ -18,26 +19,7 @@ namespace {
 
 using util::Json;
 
-const Json& tools() {
-  static const Json t = *Json::parse(R"([
-    {"type": "function", "function": {"name": "get_weather", "description": "Weather for a city.",
-      "parameters": {"type": "object", "properties": {
-        "location": {"type": "string"},
-        "unit": {"type": "string", "enum": ["celsius", "fahrenheit"]},
-        "days": {"type": "integer"}}, "required": ["location"]}}},
-    {"type": "function", "function": {"name": "search", "description": "Web search.",
-      "parameters": {"type": "object", "properties": {
-        "query": {"type": "string"},
-        "limit": {"type": "integer"},
-        "exact": {"type": "boolean"},
-        "tags": {"type": "array", "items": {"type": "string"}}}, "required": ["query"]}}},
-    {"type": "function", "function": {"name": "python", "description": "Runs Python.",
-      "parameters": {"type": "object", "properties": {"code": {"type": "string"}}, "required": ["code"]}}},
-    {"type": "function", "function": {"name": "brave_search", "description": "Llama 3.1 built-in.",
-      "parameters": {"type": "object", "properties": {"query": {"type": "string"}}, "required": ["query"]}}}
-  ])");
-  return t;
-}
+const Json& tools() { return fixtures::sample_tools(true); }
 
 std::string seq_id(size_t i) { return "call_" + std::to_string(i); }
 

@@ -32,7 +32,7 @@ import os from "node:os";
 import path from "node:path";
 import {createRequire} from "node:module";
 import {fileURLToPath} from "node:url";
-import {parseArgs, loadPackage, runHeft, Checker} from "./lib/ref.mjs";
+import {parseArgs, loadPackage, runHeft, Checker, pool} from "./lib/ref.mjs";
 import {startServer, killServers} from "./lib/serve.mjs";
 
 const args = parseArgs();
@@ -143,16 +143,6 @@ async function statusOf(promise) {
   } catch (e) {
     return {status: e.status ?? -1, error: e.error, message: e.message};
   }
-}
-
-// Runs fns with at most n in flight; results in order.
-async function pool(fns, n) {
-  const out = new Array(fns.length);
-  let next = 0;
-  await Promise.all(Array.from({length: Math.min(n, fns.length)}, async () => {
-    while (next < fns.length) { const i = next++; out[i] = await fns[i](); }
-  }));
-  return out;
 }
 
 // A refusal's message (or the header) names the keyword and its JSON pointer.

@@ -35,7 +35,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import {createRequire} from "node:module";
-import {parseArgs, loadPackage, runHeft, Checker} from "./lib/ref.mjs";
+import {parseArgs, loadPackage, runHeft, Checker, pool} from "./lib/ref.mjs";
 import {startServer, killServers} from "./lib/serve.mjs";
 
 const args = parseArgs();
@@ -146,16 +146,6 @@ function countUsage(u) {
   tokens.prompt += u.prompt_tokens;
   tokens.cached += u.prompt_tokens_details?.cached_tokens ?? 0;
   tokens.completion += u.completion_tokens;
-}
-
-// Runs fns with at most n in flight; results in order.
-async function pool(fns, n) {
-  const out = new Array(fns.length);
-  let next = 0;
-  await Promise.all(Array.from({length: Math.min(n, fns.length)}, async () => {
-    while (next < fns.length) { const i = next++; out[i] = await fns[i](); }
-  }));
-  return out;
 }
 
 // OpenAI's function-calling guide, "Streaming": the first delta of an index is kept whole, and every

@@ -80,3 +80,13 @@ export class Checker {
     process.exit(this.failures.length ? 1 : 0);
   }
 }
+
+// Runs fns with at most n in flight; results in order.
+export async function pool(fns, n) {
+  const out = new Array(fns.length);
+  let next = 0;
+  await Promise.all(Array.from({length: Math.min(n, fns.length)}, async () => {
+    while (next < fns.length) { const i = next++; out[i] = await fns[i](); }
+  }));
+  return out;
+}
