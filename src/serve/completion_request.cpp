@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "grammar/gbnf_text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -321,6 +323,26 @@ std::expected<CompletionRequest, ApiError> parse_completion_request(const util::
     } else if (key == "response_format") {
       if (r.output.kind != OutputFormat::Kind::Text) return Fail(bad_field(key, "give only one of response_format, json_schema and grammar"));
       r.output = HEFT_TRY(parse_response_format(v));
+    } else if (key == "guided_json" || key == "guided_choice") {  // vLLM's fields
+      if (v.is_null()) continue;
+      if (r.output.kind != OutputFormat::Kind::Text) return Fail(bad_field(key, "give only one of response_format, json_schema, grammar and guided_*"));
+      r.output.field = key;
+      if (key == "guided_json") {
+        if (!v.is_object() && !v.is_bool()) return wrong_type(key, "a JSON Schema object", v);
+        r.output.kind = OutputFormat::Kind::JsonSchema;
+        r.output.schema = v;
+      } else {
+        if (!v.is_array() || v.as_array().empty()) return wrong_type(key, "a non-empty array of strings", v);
+        std::string gbnf = "root ::=";
+        for (const auto& c : v.as_array()) {
+          if (!c.is_string()) return wrong_type(key, "a non-empty array of strings", v);
+          gbnf += (gbnf.size() > 8 ? " | " : " ") + grammar::gbnf_literal(c.as_string());
+        }
+        r.output.kind = OutputFormat::Kind::Grammar;
+        r.output.gbnf = gbnf + "\n";
+      }
+    } else if (key == "guided_regex" || key == "guided_grammar" || key == "guided_decoding_backend") {
+      return Fail(bad_field(key, "'" + key + "' is not supported; send a JSON Schema (response_format, guided_json) or GBNF ('grammar')"));
     } else if (key == "json_schema" || key == "grammar") {  // llama-server's fields
       if (v.is_null()) continue;
       if (r.output.kind != OutputFormat::Kind::Text) return Fail(bad_field(key, "give only one of response_format, json_schema and grammar"));

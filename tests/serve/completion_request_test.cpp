@@ -125,6 +125,17 @@ TEST(CompletionRequest, OutputFormatsAndTools) {
              "response_format.json_schema.strict");
   expect_bad(chat("{" + m + R"(,"response_format":{"type":"json_object"},"grammar":"root ::= [a]"})"), "grammar");
 
+  // vLLM's fields: guided_json is a schema, guided_choice one of the strings; guided_regex is refused by name.
+  c = completion(R"({"prompt":"x","guided_json":{"type":"integer"}})");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->output.kind, OutputFormat::Kind::JsonSchema);
+  c = completion(R"({"prompt":"x","guided_choice":["yes","no \"maybe\""]})");
+  ASSERT_TRUE(c.has_value()) << c.error().message;
+  EXPECT_EQ(c->output.kind, OutputFormat::Kind::Grammar);
+  EXPECT_EQ(c->output.gbnf, "root ::= \"yes\" | \"no \\\"maybe\\\"\"\n");
+  expect_bad(completion(R"({"prompt":"x","guided_regex":"a+"})"), "guided_regex");
+  expect_bad(completion(R"({"prompt":"x","guided_choice":[]})"), "guided_choice");
+
   const std::string tool = R"({"type":"function","function":{"name":"get_time","parameters":{"type":"object"}}})";
   r = chat("{" + m + R"(,"tools":[)" + tool + R"(],"tool_choice":{"type":"function","function":{"name":"get_time"}},"parallel_tool_calls":false})");
   ASSERT_TRUE(r.has_value()) << r.error().message;
