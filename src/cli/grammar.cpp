@@ -18,6 +18,7 @@ struct GrammarArgs {
   session::GrammarFlags flags;
   bool lenient = false;
   std::string text, file;
+  bool text_given = false;
 };
 
 void add_source(CLI::App* cmd, GrammarArgs& a) {
@@ -59,6 +60,11 @@ int check(GrammarArgs& a) {
     auto t = util::read_file(a.file);
     if (!t) return report(t.error());
     text = std::move(*t);
+  } else if (!a.text_given) {  // neither: standard input, as heft tokenize reads it
+    std::string in;
+    char buf[65536];
+    for (size_t n; (n = std::fread(buf, 1, sizeof buf, stdin)) > 0;) in.append(buf, n);
+    text = std::move(in);
   }
   const auto r = grammar::check(**g, text);
   if (r.too_complex)
@@ -91,11 +97,14 @@ Action add_grammar(CLI::App& app) {
                                   "Print whether TEXT (or --file) is accepted, and if not where it stops matching. "
                                   "Exit status: 0 accepted, 3 not accepted, 1 the grammar or schema is invalid or refused");
   add_source(chk, *a);
-  auto* text = chk->add_option("text", a->text, "The text to check");
+  auto* text = chk->add_option("text", a->text, "The text to check (default: standard input)");
   chk->add_option("-f,--file", a->file, "Read the text from a file (its bytes exactly)")->excludes(text);
   auto* sh = cmd->add_subcommand("show", "Print the GBNF grammar a JSON Schema compiles to (or a grammar file, checked)");
   add_source(sh, *a);
-  return [a, chk] { return chk->parsed() ? check(*a) : show(*a); };
+  return [a, chk, text] {
+    a->text_given = text->count() > 0;
+    return chk->parsed() ? check(*a) : show(*a);
+  };
 }
 
 }  // namespace heft::cli

@@ -108,6 +108,10 @@ TEST(GrammarCheck, ReportsWhereATextStopsMatching) {
   auto partial = test::heft({"grammar", "check", "--grammar-file", g, "--file", text});
   EXPECT_EQ(partial.status, 3);
   EXPECT_NE(partial.out.find("the text ends"), std::string::npos) << partial.out;
+  auto piped = test::heft({"grammar", "check", "--grammar-file", g}, "a=1\nb=2");  // standard input
+  EXPECT_EQ(piped.status, 0) << piped.out << piped.err;
+  auto empty = test::heft({"grammar", "check", "--grammar-file", g, ""});  // an empty TEXT is a text
+  EXPECT_EQ(empty.status, 3);
   auto none = test::heft({"grammar", "check", "a=1"});
   EXPECT_EQ(none.status, 1);
   EXPECT_NE(none.err.find("--json-schema"), std::string::npos);
