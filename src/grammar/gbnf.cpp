@@ -1,6 +1,5 @@
 #include "grammar/gbnf.h"
 
-#include <functional>
 #include <string>
 #include <unordered_map>
 
@@ -11,6 +10,8 @@ namespace {
 // MAX_REPETITION_THRESHOLD for one repetition, and a cap on the whole grammar.
 constexpr int kMaxRepetition = 2000;
 constexpr size_t kMaxElements = 1 << 20;
+// The parser recurses into groups; a request's grammar must not exhaust the stack.
+constexpr int kMaxNesting = 512;
 
 bool is_word_char(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
@@ -249,10 +250,12 @@ class Parser {
         add(seq, std::move(e));
         skip_space(nested);
       } else if (c == '(') {
+        if (++depth_ > kMaxNesting) return error("groups nested more than " + std::to_string(kMaxNesting) + " deep"), seq;
         ++pos_;
         skip_space(true);
         const uint32_t sub = generated_rule(rule_name);
         auto alts = parse_alternates(rule_name, true);
+        --depth_;
         if (!ok()) return seq;
         g_.rules[sub].alternatives = std::move(alts);
         if (peek() != ')') return error("expecting ')'"), seq;
@@ -368,23 +371,44 @@ class Parser {
         }
       }
     }
-    std::vector<int> mark(n, 0);  // 0 new, 1 on the path, 2 done
-    std::string bad;
-    std::function<bool(uint32_t)> visit = [&](uint32_t r) {
-      if (mark[r] == 1) { bad = g_.rules[r].name; return true; }
-      if (mark[r] == 2) return false;
-      mark[r] = 1;
+    // Depth-first over "can start with" edges, with an explicit stack: a chain of
+    // 100000 rules must not exhaust the thread's stack.
+    auto edges = [&](uint32_t r) {
+      std::vector<uint32_t> out;
       for (const auto& alt : g_.rules[r].alternatives)
         for (const auto& e : alt) {
           if (e.kind != Element::Kind::Rule) break;
-          if (visit(e.index)) return true;
+          out.push_back(e.index);
           if (!nullable[e.index]) break;
         }
-      mark[r] = 2;
-      return false;
+      return out;
     };
-    for (uint32_t r = 0; r < n; ++r)
-      if (visit(r)) return bad;
+    std::vector<int> mark(n, 0);  // 0 new, 1 on the path, 2 done
+    struct Visit {
+      uint32_t rule;
+      std::vector<uint32_t> next;
+      size_t i = 0;
+    };
+    for (uint32_t root = 0; root < n; ++root) {
+      if (mark[root]) continue;
+      std::vector<Visit> path;
+      mark[root] = 1;
+      path.push_back({root, edges(root)});
+      while (!path.empty()) {
+        Visit& v = path.back();
+        if (v.i == v.next.size()) {
+          mark[v.rule] = 2;
+          path.pop_back();
+          continue;
+        }
+        const uint32_t to = v.next[v.i++];
+        if (mark[to] == 1) return g_.rules[to].name;
+        if (mark[to] == 0) {
+          mark[to] = 1;
+          path.push_back({to, edges(to)});
+        }
+      }
+    }
     return {};
   }
 
@@ -396,6 +420,7 @@ class Parser {
   std::vector<size_t> first_use_;
   int generated_ = 0;
   size_t elements_ = 0;
+  int depth_ = 0;  // groups open, against kMaxNesting
   std::optional<util::Error> err_;
   const TokenLookup& lookup_;
 };

@@ -1,5 +1,6 @@
 #include "grammar/gbnf.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "grammar/check.h"
@@ -140,6 +141,11 @@ TEST(Gbnf, Errors) {
   ASSERT_FALSE(e);
   e = parse_gbnf("root ::= \"a\"{2,1}\n");
   ASSERT_FALSE(e);
+  // Groups nest at most 512 deep: the parser recurses, and a request must not exhaust its stack.
+  EXPECT_TRUE(parse_gbnf("root ::= " + std::string(500, '(') + "\"a\"" + std::string(500, ')') + "\n"));
+  e = parse_gbnf("root ::= " + std::string(100000, '(') + "\"a\"" + std::string(100000, ')') + "\n");
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message.find("nested more than 512"), std::string::npos);
 }
 
 TEST(Gbnf, NullableRepetitionsDoNotExplode) {
@@ -196,6 +202,28 @@ TEST(Gbnf, WildlyAmbiguousGrammarsStopAtTheLimits) {
   auto plain = parse_gbnf("root ::= " + std::string(14, '.') + "+ \"!\"\n");
   ASSERT_TRUE(plain);
   EXPECT_TRUE(check(*plain, std::string(40, 'a') + "!").accepted);
+}
+
+}  // namespace
+}  // namespace heft::grammar
+
+namespace heft::grammar {
+namespace {
+
+TEST(Gbnf, LongChainsOfRulesAreCheckedWithoutRecursion) {
+  // fmt, not "r" + std::string: g++ 12 warns falsely (-Wrestrict) on the latter.
+  auto rule = [](int i, std::string_view body) { return fmt::format("r{} ::= {}\n", i, body); };
+  std::string text = "root ::= r0\n";
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) text += rule(i, fmt::format("r{} | \"x\"", i + 1));
+  text += rule(n, "\"y\"");
+  auto g = parse_gbnf(text);
+  ASSERT_TRUE(g) << g.error().to_string();
+  // 200001 ways to start is past the matcher's limits: it says so rather than guess.
+  EXPECT_TRUE(check(*g, "x").too_complex);
+  auto loop = parse_gbnf(text + rule(n + 1, fmt::format("r{} \"z\"", n + 1)));
+  ASSERT_FALSE(loop);
+  EXPECT_NE(loop.error().message.find("left-recursive"), std::string::npos);
 }
 
 }  // namespace
