@@ -13,6 +13,7 @@
 #include <random>
 
 #include "cli/command.h"
+#include "store/hf_cache.h"
 #include "convert/quant_policy.h"
 #include "engine/context.h"
 #include "formats/open_model.h"
@@ -134,7 +135,9 @@ util::Result<Result> run_test(const model::Model& m, const BenchArgs& a, unsigne
 }
 
 int run_bench(const BenchArgs& a) {
-  auto mf = formats::open_model(a.model);
+  auto path = store::resolve_model_argument(a.model);
+  if (!path) return report(path.error());
+  auto mf = formats::open_model(*path);
   if (!mf) return report(mf.error());
   const std::string ftype = file_type_name(*mf);
   const uint64_t params = mf->parameter_count(), size = model_bytes(*mf);

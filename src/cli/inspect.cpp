@@ -4,6 +4,7 @@
 #include <map>
 
 #include "chat/template_family.h"
+#include "store/hf_cache.h"
 #include "cli/command.h"
 #include "cli/system_info.h"
 #include "formats/open_model.h"
@@ -270,7 +271,9 @@ Action add_inspect(CLI::App& app) {
   return [opt]() -> int {
     if (opt->system) return print_system_info(opt->json);
     if (opt->model.empty()) return report({"inspect needs a MODEL (or --system)"});
-    auto mf = formats::open_model(opt->model);
+    auto path = store::resolve_model_argument(opt->model);
+    if (!path) return report(path.error());
+    auto mf = formats::open_model(*path);
     if (!mf) return report(mf.error());
     if (opt->json) fmt::print("{}\n", build_json(*mf, *opt).dump(2));
     else print_text(*mf, *opt);

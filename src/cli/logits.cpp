@@ -12,6 +12,7 @@
 #include <fstream>
 
 #include "cli/command.h"
+#include "store/hf_cache.h"
 #include "cli/model_options.h"
 #include "formats/open_model.h"
 
@@ -105,7 +106,9 @@ util::Result<void> write_file(const std::string& path, const std::string& bytes)
 int run_logits(const LogitsArgs& a) {
   auto ids = parse_ids(a.ids);
   if (!ids) return report(ids.error());
-  auto mf = formats::open_model(a.model.empty() ? default_model_path() : a.model);
+  auto path = store::resolve_model_argument(a.model.empty() ? default_model_path() : a.model);
+  if (!path) return report(path.error());
+  auto mf = formats::open_model(*path);
   if (!mf) return report(mf.error());
   auto model = load_weights(std::move(*mf), a.ctx.quantize, a.ctx.threads);
   if (!model) return report(model.error());

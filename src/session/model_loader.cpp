@@ -1,4 +1,5 @@
 #include "session/model_loader.h"
+#include "store/hf_cache.h"
 
 #include <filesystem>
 
@@ -20,7 +21,8 @@ util::Result<std::unique_ptr<model::Model>> load_weights(formats::ModelFile&& mf
 }
 
 util::Result<LoadedModel> load_model(const std::string& given_path, const std::string& quantize, unsigned threads) {
-  const std::string path = given_path.empty() ? default_model_path() : given_path;
+  // ORG/NAME[@REV][:QUANT] names a model in the Hugging Face cache.
+  const std::string path = HEFT_TRY(store::resolve_model_argument(given_path.empty() ? default_model_path() : given_path));
   auto mf = HEFT_TRY(formats::open_model(path));
   LoadedModel out;
   out.path = path;

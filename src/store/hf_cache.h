@@ -1,0 +1,48 @@
+#pragma once
+// The Hugging Face cache on disk (huggingface_hub's layout, shared with
+// transformers and llama.cpp's -hf):
+//   $HF_HUB_CACHE/models--ORG--NAME/refs/<branch>          the commit a branch points at
+//   $HF_HUB_CACHE/models--ORG--NAME/snapshots/<commit>/... the repository's files (links)
+//   $HF_HUB_CACHE/models--ORG--NAME/blobs/<etag>           their contents
+// and MODEL arguments that name a repository in it: ORG/NAME[@REVISION][:QUANT or :path/in/repo].
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/error.h"
+
+namespace heft::store {
+
+struct RepoRef {
+  std::string repo;      // "org/name"
+  std::string revision;  // a branch, tag or commit; "main" when not given
+  std::string selector;  // a quantization name (Q4_K_M) or a path in the repository; may be empty
+};
+
+// Parses ORG/NAME[@REVISION][:SELECTOR]; nullopt when the text does not have that shape.
+std::optional<RepoRef> parse_repo_ref(std::string_view text);
+
+// $HF_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.
+std::string hub_cache_dir();
+
+// "org/name" → "models--org--name".
+std::string repo_folder(std::string_view repo);
+
+// The commit a revision names in the cache: refs/<revision>, or the revision itself
+// when it is a commit with a snapshot.
+util::Result<std::string> resolve_revision(const std::string& cache, const RepoRef& ref);
+
+// Files of a snapshot, relative paths, sorted.
+std::vector<std::string> snapshot_files(const std::string& snapshot_dir);
+
+// What a MODEL argument of this shape opens: the GGUF file (the first part of a
+// split one) for a quantization or a path, or the snapshot folder for a
+// safetensors repository. Errors say what the store holds instead.
+util::Result<std::string> resolve_model(const std::string& cache, const RepoRef& ref);
+
+// A MODEL argument as given: an existing path is itself; ORG/NAME[...] is looked
+// up in the cache; anything else is returned for the caller to report.
+util::Result<std::string> resolve_model_argument(const std::string& arg);
+
+}  // namespace heft::store

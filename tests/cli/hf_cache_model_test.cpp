@@ -1,0 +1,56 @@
+// Every MODEL argument also names a model in the Hugging Face cache
+// (ORG/NAME[@REVISION][:QUANT]): a cache laid out as huggingface_hub lays it
+// out, holding the demo model, runs as the file itself does (issue 17).
+#include <filesystem>
+#include <fstream>
+
+#include "cli/cli_helpers.h"
+
+namespace fs = std::filesystem;
+using namespace heft;
+
+namespace {
+
+test::CommandResult heft_with_cache(const std::string& cache, const std::vector<std::string>& args) {
+  // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) on "literal" + std::string.
+  std::string cmd = "HF_HUB_CACHE=";
+  cmd.append(test::shell_quote(cache)).append(" ").append(test::shell_quote(test::heft_binary()));
+  for (const auto& a : args) cmd.append(" ").append(test::shell_quote(a));
+  return test::run_command(cmd);
+}
+
+}  // namespace
+
+TEST(HfCacheModel, RunInspectAndBenchOpenARepositoryInTheCache) {
+  const fs::path cache = test::scratch_dir();
+  const std::string commit = "aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd";
+  const fs::path repo = cache / "models--heft--TinyStories-656K-GGUF";
+  fs::create_directories(repo / "refs");
+  std::ofstream(repo / "refs" / "main") << commit;
+  fs::create_directories(repo / "blobs");
+  fs::copy_file(test::source("models/tinystories-656k-q8_0.gguf"), repo / "blobs" / "e3b0c442");
+  fs::create_directories(repo / "snapshots" / commit);
+  fs::create_symlink("../../blobs/e3b0c442", repo / "snapshots" / commit / "tinystories-656k-q8_0.gguf");
+
+  const std::vector<std::string> gen = {"-p", "Once upon a time", "-n", "12", "--temp", "0", "-t", "2"};
+  std::vector<std::string> by_path = {"run", test::source("models/tinystories-656k-q8_0.gguf")};
+  by_path.insert(by_path.end(), gen.begin(), gen.end());
+  auto expected = test::heft(by_path);
+  ASSERT_EQ(expected.status, 0) << expected.err;
+  for (const std::string name : {"heft/TinyStories-656K-GGUF:Q8_0", "heft/TinyStories-656K-GGUF",
+                                 "heft/TinyStories-656K-GGUF@main:tinystories-656k-q8_0.gguf"}) {
+    std::vector<std::string> args = {"run", name};
+    args.insert(args.end(), gen.begin(), gen.end());
+    auto r = heft_with_cache(cache.string(), args);
+    EXPECT_EQ(r.status, 0) << name << ": " << r.err;
+    EXPECT_EQ(r.out, expected.out) << name;
+  }
+  auto inspect = heft_with_cache(cache.string(), {"inspect", "heft/TinyStories-656K-GGUF:Q8_0"});
+  EXPECT_EQ(inspect.status, 0) << inspect.err;
+  auto missing = heft_with_cache(cache.string(), {"run", "heft/TinyStories-656K-GGUF:Q4_0", "-p", "x"});
+  EXPECT_EQ(missing.status, 1);
+  EXPECT_NE(missing.err.find("no GGUF named for it"), std::string::npos) << missing.err;
+  auto absent = heft_with_cache(cache.string(), {"run", "someone/else", "-p", "x"});
+  EXPECT_EQ(absent.status, 1);
+  EXPECT_NE(absent.err.find("not in the Hugging Face cache"), std::string::npos) << absent.err;
+}

@@ -1,0 +1,122 @@
+// MODEL arguments that name a repository in the Hugging Face cache, laid out
+// here as huggingface_hub lays it out (blobs, snapshot links, refs).
+#include "store/hf_cache.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "support/test_paths.h"
+
+namespace fs = std::filesystem;
+using namespace heft;
+
+namespace {
+
+const std::string kCommit = "0123456789abcdef0123456789abcdef01234567";
+const std::string kOther = "89abcdef0123456789abcdef0123456789abcdef";
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << text;
+}
+
+// One repository file: its blob, and the snapshot's relative link to it.
+void add_file(const fs::path& repo, const std::string& commit, const std::string& path, const std::string& blob) {
+  write(repo / "blobs" / blob, path);
+  const fs::path link = repo / "snapshots" / commit / path;
+  fs::create_directories(link.parent_path());
+  fs::create_symlink(fs::relative(repo / "blobs" / blob, link.parent_path()), link);
+}
+
+fs::path make_cache() {
+  const fs::path cache = test::scratch_dir();
+  const fs::path gguf = cache / "models--org--Tiny-GGUF";
+  write(gguf / "refs" / "main", kCommit);  // huggingface_hub writes the hash without a newline
+  add_file(gguf, kCommit, "tiny-Q4_K_M.gguf", "b1");
+  add_file(gguf, kCommit, "tiny-Q8_0.gguf", "b2");
+  add_file(gguf, kCommit, "tiny-Q4_K_S.gguf", "b6");
+  add_file(gguf, kCommit, "big/tiny-F16-00001-of-00002.gguf", "b3");
+  add_file(gguf, kCommit, "big/tiny-F16-00002-of-00002.gguf", "b4");
+  add_file(gguf, kCommit, "README.md", "b5");
+  write(gguf / "refs" / "v1", kOther + "\n");
+  add_file(gguf, kOther, "tiny-Q8_0.gguf", "b2");
+  const fs::path st = cache / "models--org--tiny-llama";
+  write(st / "refs" / "main", kCommit);
+  add_file(st, kCommit, "config.json", "c1");
+  add_file(st, kCommit, "model.safetensors", "c2");
+  add_file(st, kCommit, "tokenizer.json", "c3");
+  return cache;
+}
+
+}  // namespace
+
+TEST(HfCache, ParsesRepositoryReferences) {
+  auto r = store::parse_repo_ref("org/Tiny-GGUF@v1:Q4_K_M");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->repo, "org/Tiny-GGUF");
+  EXPECT_EQ(r->revision, "v1");
+  EXPECT_EQ(r->selector, "Q4_K_M");
+  r = store::parse_repo_ref("Qwen/Qwen2.5-0.5B-Instruct");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->revision, "main");
+  EXPECT_EQ(r->selector, "");
+  for (const char* bad : {"model.gguf", "a/b/c", "/abs/path", "org/", "/name", "org/name:", "org/name@:x", "o rg/n", ".x/y"})
+    EXPECT_FALSE(store::parse_repo_ref(bad)) << bad;
+  EXPECT_EQ(store::repo_folder("org/Tiny-GGUF"), "models--org--Tiny-GGUF");
+}
+
+TEST(HfCache, ResolvesQuantsPathsRevisionsAndFolders) {
+  const std::string cache = make_cache().string();
+  auto ok = [&](const std::string& arg) {
+    auto p = store::resolve_model(cache, *store::parse_repo_ref(arg));
+    EXPECT_TRUE(p) << arg << ": " << (p ? "" : p.error().to_string());
+    return p ? fs::path(*p).lexically_relative(cache).generic_string() : std::string();
+  };
+  const std::string snap = "models--org--Tiny-GGUF/snapshots/" + kCommit + "/";
+  EXPECT_EQ(ok("org/Tiny-GGUF:Q4_K_M"), snap + "tiny-Q4_K_M.gguf");  // not Q4_K_S
+  EXPECT_EQ(ok("org/Tiny-GGUF:q8_0"), snap + "tiny-Q8_0.gguf");      // any case
+  EXPECT_EQ(ok("org/Tiny-GGUF:F16"), snap + "big/tiny-F16-00001-of-00002.gguf");  // a split file opens at part 1
+  EXPECT_EQ(ok("org/Tiny-GGUF:README.md"), snap + "README.md");
+  EXPECT_EQ(ok("org/Tiny-GGUF@v1:Q8_0"), "models--org--Tiny-GGUF/snapshots/" + kOther + "/tiny-Q8_0.gguf");
+  EXPECT_EQ(ok("org/Tiny-GGUF@" + kOther), "models--org--Tiny-GGUF/snapshots/" + kOther + "/tiny-Q8_0.gguf");
+  EXPECT_EQ(ok("org/tiny-llama"), "models--org--tiny-llama/snapshots/" + kCommit);  // safetensors: the folder
+  // The links resolve to the blobs' contents.
+  std::ifstream in(fs::path(cache) / (snap + "tiny-Q8_0.gguf"));
+  std::string text;
+  std::getline(in, text);
+  EXPECT_EQ(text, "tiny-Q8_0.gguf");
+}
+
+TEST(HfCache, ErrorsSayWhatTheCacheHolds) {
+  const std::string cache = make_cache().string();
+  auto err = [&](const std::string& arg) {
+    auto p = store::resolve_model(cache, *store::parse_repo_ref(arg));
+    EXPECT_FALSE(p) << arg;
+    return p ? std::string() : p.error().message;
+  };
+  EXPECT_NE(err("org/missing").find("not in the Hugging Face cache"), std::string::npos);
+  EXPECT_NE(err("org/Tiny-GGUF@dev").find("no refs/dev"), std::string::npos);
+  EXPECT_NE(err("org/Tiny-GGUF@../../x").find("invalid revision"), std::string::npos);
+  const std::string several = err("org/Tiny-GGUF");
+  EXPECT_NE(several.find("several GGUF files"), std::string::npos) << several;
+  EXPECT_NE(several.find("tiny-Q4_K_M.gguf"), std::string::npos) << several;
+  EXPECT_NE(err("org/Tiny-GGUF:Q2_K").find("no GGUF named for it"), std::string::npos);
+  EXPECT_NE(err("org/Tiny-GGUF:Q4_K").find("no GGUF named for it"), std::string::npos);  // Q4_K is not Q4_K_M
+}
+
+TEST(HfCache, CacheDirectoryFollowsHuggingFaceHub) {
+  ::setenv("HF_HUB_CACHE", "/x/hub", 1);
+  EXPECT_EQ(store::hub_cache_dir(), "/x/hub");
+  ::unsetenv("HF_HUB_CACHE");
+  ::setenv("HF_HOME", "/y", 1);
+  EXPECT_EQ(store::hub_cache_dir(), "/y/hub");
+  ::unsetenv("HF_HOME");
+  ::setenv("XDG_CACHE_HOME", "/z", 1);
+  EXPECT_EQ(store::hub_cache_dir(), "/z/huggingface/hub");
+  ::unsetenv("XDG_CACHE_HOME");
+  ::setenv("HOME", "/home/u", 1);
+  EXPECT_EQ(store::hub_cache_dir(), "/home/u/.cache/huggingface/hub");
+}
