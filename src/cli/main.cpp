@@ -44,6 +44,7 @@ int main(int argc, char** argv) {
   add(add_synth);
   add(add_bench);
   add(add_grammar);
+  add(add_list);
 
   try {
     app.parse(argc, argv);

@@ -167,6 +167,70 @@ util::Result<std::string> resolve_model(const std::string& cache, const RepoRef&
   return util::fail(where + " holds several GGUF files (" + list_ggufs(files) + "); name one as " + ref.repo + ":QUANT");
 }
 
+namespace {
+
+// The `license:` of a model card's YAML front matter ("---" lines around it).
+std::string card_license(const fs::path& readme) {
+  std::ifstream in(readme);
+  std::string line;
+  if (!std::getline(in, line) || line.rfind("---", 0) != 0) return {};
+  for (int n = 0; n < 200 && std::getline(in, line); ++n) {
+    if (line.rfind("---", 0) == 0) break;
+    if (line.rfind("license:", 0) != 0) continue;
+    std::string v = line.substr(8);
+    const size_t a = v.find_first_not_of(" \t\"'"), b = v.find_last_not_of(" \t\"'\r");
+    return a == std::string::npos ? std::string() : v.substr(a, b - a + 1);
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<CachedRepo> list_cache(const std::string& cache) {
+  std::vector<CachedRepo> out;
+  std::error_code ec;
+  for (auto it = fs::directory_iterator(cache, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string dir = it->path().filename().string();
+    if (!dir.starts_with("models--") || !it->is_directory(ec)) continue;
+    const size_t sep = dir.find("--", 8);
+    if (sep == std::string::npos) continue;
+    CachedRepo r;
+    r.repo = dir.substr(8, sep - 8) + "/" + dir.substr(sep + 2);
+    const fs::path refs = it->path() / "refs";
+    for (auto ref = fs::recursive_directory_iterator(refs, ec); !ec && ref != fs::recursive_directory_iterator();
+         ref.increment(ec)) {
+      if (!ref->is_regular_file(ec)) continue;
+      std::ifstream in(ref->path());
+      std::string commit;
+      std::getline(in, commit);
+      if (is_commit(commit)) r.refs.emplace_back(ref->path().lexically_relative(refs).generic_string(), commit);
+    }
+    ec.clear();
+    std::sort(r.refs.begin(), r.refs.end());
+    for (const auto& [name, commit] : r.refs)
+      if (name == "main") r.commit = commit;
+    if (r.commit.empty()) {  // no main: the newest snapshot
+      fs::file_time_type newest{};
+      for (auto snap = fs::directory_iterator(it->path() / "snapshots", ec); !ec && snap != fs::directory_iterator();
+           snap.increment(ec))
+        if (auto t = snap->last_write_time(ec); !ec && (r.commit.empty() || t > newest)) newest = t, r.commit = snap->path().filename().string();
+      ec.clear();
+    }
+    if (!r.commit.empty()) {
+      const fs::path snap = it->path() / "snapshots" / r.commit;
+      r.files = snapshot_files(snap.string());
+      r.license = card_license(snap / "README.md");
+    }
+    for (auto blob = fs::directory_iterator(it->path() / "blobs", ec); !ec && blob != fs::directory_iterator();
+         blob.increment(ec))
+      if (blob->is_regular_file(ec)) r.size_bytes += blob->file_size(ec);
+    ec.clear();
+    out.push_back(std::move(r));
+  }
+  std::sort(out.begin(), out.end(), [](const CachedRepo& a, const CachedRepo& b) { return a.repo < b.repo; });
+  return out;
+}
+
 util::Result<std::string> resolve_model_argument(const std::string& arg) {
   std::error_code ec;
   if (arg.empty() || fs::exists(arg, ec)) return arg;

@@ -5,7 +5,9 @@
 //   $HF_HUB_CACHE/models--ORG--NAME/snapshots/<commit>/... the repository's files (links)
 //   $HF_HUB_CACHE/models--ORG--NAME/blobs/<etag>           their contents
 // and MODEL arguments that name a repository in it: ORG/NAME[@REVISION][:QUANT or :path/in/repo].
+#include <cstdint>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +42,18 @@ std::vector<std::string> snapshot_files(const std::string& snapshot_dir);
 // split one) for a quantization or a path, or the snapshot folder for a
 // safetensors repository. Errors say what the store holds instead.
 util::Result<std::string> resolve_model(const std::string& cache, const RepoRef& ref);
+
+// One repository in the cache, for `heft list`.
+struct CachedRepo {
+  std::string repo;                                        // "org/name"
+  std::vector<std::pair<std::string, std::string>> refs;   // branch or tag → commit, sorted
+  std::string commit;                                      // main's, else the only or newest snapshot's
+  std::vector<std::string> files;                          // that snapshot's files
+  uint64_t size_bytes = 0;                                 // every blob of the repository
+  std::string license;                                     // the model card's `license:`, or ""
+};
+// Every model repository in the cache, by name; a missing cache is an empty list.
+std::vector<CachedRepo> list_cache(const std::string& cache);
 
 // A MODEL argument as given: an existing path is itself; ORG/NAME[...] is looked
 // up in the cache; anything else is returned for the caller to report.

@@ -120,3 +120,25 @@ TEST(HfCache, CacheDirectoryFollowsHuggingFaceHub) {
   ::setenv("HOME", "/home/u", 1);
   EXPECT_EQ(store::hub_cache_dir(), "/home/u/.cache/huggingface/hub");
 }
+
+TEST(HfCache, ListsRepositoriesWithRevisionFilesSizeAndLicence) {
+  const fs::path cache = make_cache();
+  const fs::path st = cache / "models--org--tiny-llama";
+  write(st / "blobs" / "c4", "---\nlanguage: en\nlicense: apache-2.0\n---\n# Tiny\n");
+  fs::create_symlink("../../blobs/c4", st / "snapshots" / kCommit / "README.md");
+  const auto repos = store::list_cache(cache.string());
+  ASSERT_EQ(repos.size(), 2u);
+  EXPECT_EQ(repos[0].repo, "org/Tiny-GGUF");
+  EXPECT_EQ(repos[0].commit, kCommit);
+  ASSERT_EQ(repos[0].refs.size(), 2u);
+  EXPECT_EQ(repos[0].refs[1].first, "v1");
+  EXPECT_EQ(repos[0].refs[1].second, kOther);
+  EXPECT_EQ(repos[0].files.size(), 6u);
+  EXPECT_EQ(repos[0].license, "");  // its README.md has no front matter
+  uint64_t blobs = 0;
+  for (const auto& e : fs::directory_iterator(cache / "models--org--Tiny-GGUF" / "blobs")) blobs += e.file_size();
+  EXPECT_EQ(repos[0].size_bytes, blobs);
+  EXPECT_EQ(repos[1].repo, "org/tiny-llama");
+  EXPECT_EQ(repos[1].license, "apache-2.0");
+  EXPECT_TRUE(store::list_cache((cache / "nowhere").string()).empty());
+}
