@@ -1,4 +1,5 @@
-// `heft list`: the models in the Hugging Face cache, as MODEL arguments name them.
+// `heft list`: the models in the Hugging Face cache, as MODEL arguments name them;
+// `heft rm`: take one out.
 #include <fmt/format.h>
 
 #include "cli/command.h"
@@ -61,6 +62,27 @@ Action add_list(CLI::App& app) {
                                          "~/.cache/huggingface/hub): name, revision, files, size, licence");
   cmd->add_flag("--json", *json, "Print {cache, models: [{repo, commit, refs, files, size_bytes, license}]}");
   return [json] { return list(*json); };
+}
+
+}  // namespace heft::cli
+
+namespace heft::cli {
+
+Action add_rm(CLI::App& app) {
+  auto name = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("rm", "Remove a model from the Hugging Face cache: ORG/NAME (all of it) or "
+                                       "ORG/NAME@REVISION (that snapshot, its refs and the blobs nothing else uses)");
+  cmd->add_option("model", *name, "ORG/NAME[@REVISION]")->required();
+  return [name] {
+    auto ref = store::parse_repo_ref(*name);
+    if (!ref || !ref->selector.empty()) return report(util::Error("'" + *name + "' is not ORG/NAME[@REVISION]"));
+    const bool whole = name->find('@') == std::string::npos;
+    const std::string cache = store::hub_cache_dir();
+    auto freed = store::remove_from_cache(cache, *ref, whole);
+    if (!freed) return report(freed.error());
+    fmt::print("removed {}{} ({} freed)\n", ref->repo, whole ? "" : "@" + ref->revision, human_bytes(*freed));
+    return 0;
+  };
 }
 
 }  // namespace heft::cli

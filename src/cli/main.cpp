@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
   add(add_bench);
   add(add_grammar);
   add(add_list);
+  add(add_rm);
 
   try {
     app.parse(argc, argv);

@@ -231,6 +231,54 @@ std::vector<CachedRepo> list_cache(const std::string& cache) {
   return out;
 }
 
+util::Result<uint64_t> remove_from_cache(const std::string& cache, const RepoRef& ref, bool whole_repo) {
+  const fs::path repo_dir = fs::path(cache) / repo_folder(ref.repo);
+  std::error_code ec;
+  if (!fs::is_directory(repo_dir, ec)) return util::fail(ref.repo + " is not in the Hugging Face cache at " + cache);
+  auto size_of = [&](const fs::path& dir) {
+    uint64_t n = 0;
+    for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+      if (it->is_regular_file(ec) && !it->is_symlink(ec)) n += it->file_size(ec);
+    ec.clear();
+    return n;
+  };
+  if (whole_repo) {
+    const uint64_t n = size_of(repo_dir);
+    fs::remove_all(repo_dir, ec);
+    if (ec) return util::fail("could not remove " + repo_dir.string() + ": " + ec.message());
+    return n;
+  }
+  const std::string commit = HEFT_TRY(resolve_revision(cache, ref));
+  // Drop the refs that point at the snapshot, then the snapshot, then unlinked blobs.
+  const fs::path refs = repo_dir / "refs";
+  std::vector<fs::path> stale;
+  for (auto it = fs::recursive_directory_iterator(refs, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file(ec)) continue;
+    std::ifstream in(it->path());
+    std::string c;
+    std::getline(in, c);
+    while (!c.empty() && std::isspace(static_cast<unsigned char>(c.back()))) c.pop_back();
+    if (c == commit) stale.push_back(it->path());
+  }
+  ec.clear();
+  for (const auto& p : stale) fs::remove(p, ec);
+  fs::remove_all(repo_dir / "snapshots" / commit, ec);
+  if (ec) return util::fail("could not remove the snapshot " + commit + ": " + ec.message());
+  std::vector<std::string> linked;
+  for (auto it = fs::recursive_directory_iterator(repo_dir / "snapshots", ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec))
+    if (it->is_symlink(ec)) linked.push_back(fs::read_symlink(it->path(), ec).filename().string());
+  ec.clear();
+  uint64_t freed = 0;
+  for (auto it = fs::directory_iterator(repo_dir / "blobs", ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (std::find(linked.begin(), linked.end(), name) != linked.end()) continue;
+    freed += it->file_size(ec);
+    fs::remove(it->path(), ec);
+  }
+  return freed;
+}
+
 util::Result<std::string> resolve_model_argument(const std::string& arg) {
   std::error_code ec;
   if (arg.empty() || fs::exists(arg, ec)) return arg;

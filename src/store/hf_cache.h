@@ -55,6 +55,11 @@ struct CachedRepo {
 // Every model repository in the cache, by name; a missing cache is an empty list.
 std::vector<CachedRepo> list_cache(const std::string& cache);
 
+// Removes a repository from the cache — all of it, or with a revision only that
+// snapshot, the refs that point at it and the blobs nothing else links to.
+// Returns the bytes freed.
+util::Result<uint64_t> remove_from_cache(const std::string& cache, const RepoRef& ref, bool whole_repo);
+
 // A MODEL argument as given: an existing path is itself; ORG/NAME[...] is looked
 // up in the cache; anything else is returned for the caller to report.
 util::Result<std::string> resolve_model_argument(const std::string& arg);

@@ -142,3 +142,27 @@ TEST(HfCache, ListsRepositoriesWithRevisionFilesSizeAndLicence) {
   EXPECT_EQ(repos[1].license, "apache-2.0");
   EXPECT_TRUE(store::list_cache((cache / "nowhere").string()).empty());
 }
+
+TEST(HfCache, RemovesASnapshotAndTheBlobsOnlyItUsedOrAWholeRepository) {
+  const fs::path cache = make_cache();
+  const fs::path repo = cache / "models--org--Tiny-GGUF";
+  // v1's snapshot shares blob b2 with main's: removing v1 frees nothing and keeps main whole.
+  auto freed = store::remove_from_cache(cache.string(), *store::parse_repo_ref("org/Tiny-GGUF@v1"), false);
+  ASSERT_TRUE(freed) << freed.error().to_string();
+  EXPECT_EQ(*freed, 0u);
+  EXPECT_FALSE(fs::exists(repo / "refs" / "v1"));
+  EXPECT_FALSE(fs::exists(repo / "snapshots" / kOther));
+  EXPECT_TRUE(fs::exists(repo / "blobs" / "b2"));
+  EXPECT_TRUE(store::resolve_model(cache.string(), *store::parse_repo_ref("org/Tiny-GGUF:Q8_0")));
+  // main's snapshot: every blob goes, and the ref.
+  freed = store::remove_from_cache(cache.string(), *store::parse_repo_ref("org/Tiny-GGUF@main"), false);
+  ASSERT_TRUE(freed);
+  EXPECT_GT(*freed, 0u);
+  EXPECT_TRUE(fs::is_empty(repo / "blobs"));
+  EXPECT_FALSE(fs::exists(repo / "refs" / "main"));
+  // A whole repository.
+  freed = store::remove_from_cache(cache.string(), *store::parse_repo_ref("org/tiny-llama"), true);
+  ASSERT_TRUE(freed);
+  EXPECT_FALSE(fs::exists(cache / "models--org--tiny-llama"));
+  EXPECT_FALSE(store::remove_from_cache(cache.string(), *store::parse_repo_ref("org/tiny-llama"), true));
+}
