@@ -6,6 +6,7 @@
 #include "chat/template_family.h"
 #include "store/hf_cache.h"
 #include "cli/command.h"
+#include "cli/units.h"
 #include "cli/system_info.h"
 #include "formats/open_model.h"
 #include "model/hparams.h"
@@ -26,14 +27,6 @@ struct InspectOptions {
   bool full = false;
   bool system = false;
 };
-
-std::string human_bytes(uint64_t b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1024 && u < 4) v /= 1024, ++u;
-  return u == 0 ? fmt::format("{} B", b) : fmt::format("{:.2f} {}", v, units[u]);
-}
 
 std::string human_count(uint64_t n) {
   if (n >= 1'000'000'000) return fmt::format("{:.2f}B", n / 1e9);

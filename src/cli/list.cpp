@@ -3,20 +3,13 @@
 #include <fmt/format.h>
 
 #include "cli/command.h"
+#include "cli/units.h"
 #include "store/hf_cache.h"
 #include "util/json.h"
 
 namespace heft::cli {
 
 namespace {
-
-std::string human_bytes(uint64_t n) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(n);
-  int u = 0;
-  while (v >= 1024 && u < 4) v /= 1024, ++u;
-  return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, units[u]);
-}
 
 int list(bool json) {
   const std::string cache = store::hub_cache_dir();
