@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "engine/context.h"
-#include "grammar/token_mask.h"
 #include "engine/sampler.h"
+#include "grammar/token_mask.h"
 #include "tokenizer/streaming_decoder.h"
 #include "tokenizer/tokenizer.h"
 #include "util/error.h"

@@ -132,6 +132,11 @@ std::expected<Json, ApiError> parse_messages(const Json& v) {
   return out;
 }
 
+// Two fields that each shape the output (response_format, json_schema, grammar, guided_*).
+ApiError one_output_format(const std::string& key) {
+  return bad_field(key, "give only one of response_format, json_schema, grammar, guided_json and guided_choice");
+}
+
 // response_format: {"type": "text"}, {"type": "json_object"} or {"type": "json_schema",
 // "json_schema": {"name", "description", "schema", "strict"}} as OpenAI defines them.
 std::expected<OutputFormat, ApiError> parse_response_format(const Json& v) {
@@ -321,11 +326,11 @@ std::expected<CompletionRequest, ApiError> parse_completion_request(const util::
       if (!v.is_object()) return wrong_type(key, "an object", v);
       r.chat_template_kwargs = v;
     } else if (key == "response_format") {
-      if (r.output.kind != OutputFormat::Kind::Text) return Fail(bad_field(key, "give only one of response_format, json_schema and grammar"));
+      if (r.output.kind != OutputFormat::Kind::Text) return Fail(one_output_format(key));
       r.output = HEFT_TRY(parse_response_format(v));
     } else if (key == "guided_json" || key == "guided_choice") {  // vLLM's fields
       if (v.is_null()) continue;
-      if (r.output.kind != OutputFormat::Kind::Text) return Fail(bad_field(key, "give only one of response_format, json_schema, grammar and guided_*"));
+      if (r.output.kind != OutputFormat::Kind::Text) return Fail(one_output_format(key));
       r.output.field = key;
       if (key == "guided_json") {
         if (!v.is_object() && !v.is_bool()) return wrong_type(key, "a JSON Schema object", v);
@@ -345,7 +350,7 @@ std::expected<CompletionRequest, ApiError> parse_completion_request(const util::
       return Fail(bad_field(key, "'" + key + "' is not supported; send a JSON Schema (response_format, guided_json) or GBNF ('grammar')"));
     } else if (key == "json_schema" || key == "grammar") {  // llama-server's fields
       if (v.is_null()) continue;
-      if (r.output.kind != OutputFormat::Kind::Text) return Fail(bad_field(key, "give only one of response_format, json_schema and grammar"));
+      if (r.output.kind != OutputFormat::Kind::Text) return Fail(one_output_format(key));
       r.output.field = key;
       if (key == "grammar") {
         if (!v.is_string()) return wrong_type(key, "a string of GBNF", v);

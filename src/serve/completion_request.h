@@ -19,8 +19,9 @@ namespace heft::serve {
 
 enum class Endpoint { Completions, ChatCompletions };
 
-// What the output must be: response_format (OpenAI), or llama-server's `grammar`
-// (GBNF text) and `json_schema` fields.
+// What the output must be: response_format (OpenAI), llama-server's `grammar`
+// (GBNF text) and `json_schema` fields, or vLLM's `guided_json` and `guided_choice`;
+// at most one of them.
 struct OutputFormat {
   enum class Kind { Text, JsonObject, JsonSchema, Grammar };
   Kind kind = Kind::Text;
