@@ -29,6 +29,7 @@ Action add_serve(CLI::App& app);       // serve.cpp
 Action add_grammar(CLI::App& app);     // grammar.cpp
 Action add_list(CLI::App& app);        // list.cpp
 Action add_rm(CLI::App& app);          // list.cpp
+Action add_pull(CLI::App& app);        // pull.cpp
 
 // Prints "heft: FILE: at byte N: MESSAGE" on one line to stderr; returns 1.
 int report(const util::Error& e);

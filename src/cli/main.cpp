@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   add(add_grammar);
   add(add_list);
   add(add_rm);
+  add(add_pull);
 
   try {
     app.parse(argc, argv);

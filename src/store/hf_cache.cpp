@@ -7,6 +7,8 @@
 #include <fstream>
 #include <regex>
 
+#include "store/ollama.h"
+
 namespace heft::store {
 namespace fs = std::filesystem;
 
@@ -36,7 +38,16 @@ bool is_commit(std::string_view s) {
 // "model-00001-of-00003.gguf": a part of a split GGUF (llama.cpp's gguf-split naming).
 const std::regex kSplit(R"(-(\d{5})-of-(\d{5})\.gguf$)", std::regex::icase);
 
-// Whether a GGUF file's name carries this quantization name as a whole word.
+// The quantization names the GGUF files of a snapshot carry, for error messages.
+std::string list_ggufs(const std::vector<std::string>& files) {
+  std::string out;
+  for (const auto& f : files)
+    if (lower(f).ends_with(".gguf")) out.append(out.empty() ? "" : ", ").append(f);
+  return out.empty() ? "no GGUF files" : out;
+}
+
+}  // namespace
+
 bool names_quant(const std::string& file, const std::string& quant) {
   const std::string name = lower(fs::path(file).filename().string());
   const std::string q = lower(quant);
@@ -51,15 +62,10 @@ bool names_quant(const std::string& file, const std::string& quant) {
   return false;
 }
 
-// The quantization names the GGUF files of a snapshot carry, for error messages.
-std::string list_ggufs(const std::vector<std::string>& files) {
-  std::string out;
-  for (const auto& f : files)
-    if (lower(f).ends_with(".gguf")) out.append(out.empty() ? "" : ", ").append(f);
-  return out.empty() ? "no GGUF files" : out;
+int split_part(const std::string& file) {
+  std::smatch m;
+  return std::regex_search(file, m, kSplit) ? std::stoi(m[1]) : 0;
 }
-
-}  // namespace
 
 std::optional<RepoRef> parse_repo_ref(std::string_view text) {
   RepoRef r;
@@ -282,6 +288,7 @@ util::Result<uint64_t> remove_from_cache(const std::string& cache, const RepoRef
 util::Result<std::string> resolve_model_argument(const std::string& arg) {
   std::error_code ec;
   if (arg.empty() || fs::exists(arg, ec)) return arg;
+  if (auto blob = resolve_ollama_argument(arg)) return std::move(*blob);  // ollama:NAME[:TAG]
   auto ref = parse_repo_ref(arg);
   if (!ref) return arg;
   return resolve_model(hub_cache_dir(), *ref);

@@ -25,6 +25,11 @@ struct RepoRef {
 // Parses ORG/NAME[@REVISION][:SELECTOR]; nullopt when the text does not have that shape.
 std::optional<RepoRef> parse_repo_ref(std::string_view text);
 
+// Whether a GGUF file's name carries this quantization name (Q4_K_M) as a whole word.
+bool names_quant(const std::string& file, const std::string& quant);
+// The part number of a split GGUF ("x-00002-of-00003.gguf" → 2); 0 when not split.
+int split_part(const std::string& file);
+
 // $HF_HUB_CACHE, else $HF_HOME/hub, else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.
 std::string hub_cache_dir();
 
@@ -60,7 +65,8 @@ std::vector<CachedRepo> list_cache(const std::string& cache);
 // Returns the bytes freed.
 util::Result<uint64_t> remove_from_cache(const std::string& cache, const RepoRef& ref, bool whole_repo);
 
-// A MODEL argument as given: an existing path is itself; ORG/NAME[...] is looked
+// A MODEL argument as given: an existing path is itself; ollama:NAME[:TAG] is a
+// verified blob of the Ollama store (store/ollama.h); ORG/NAME[...] is looked
 // up in the cache; anything else is returned for the caller to report.
 util::Result<std::string> resolve_model_argument(const std::string& arg);
 
