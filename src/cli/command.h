@@ -30,6 +30,7 @@ Action add_grammar(CLI::App& app);     // grammar.cpp
 Action add_list(CLI::App& app);        // list.cpp
 Action add_rm(CLI::App& app);          // list.cpp
 Action add_pull(CLI::App& app);        // pull.cpp
+Action add_license(CLI::App& app);     // license.cpp
 
 // Prints "heft: FILE: at byte N: MESSAGE" on one line to stderr; returns 1.
 int report(const util::Error& e);

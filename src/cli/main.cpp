@@ -47,6 +47,7 @@ int main(int argc, char** argv) {
   add(add_list);
   add(add_rm);
   add(add_pull);
+  add(add_license);
 
   try {
     app.parse(argc, argv);
