@@ -90,15 +90,19 @@ bool looks_like_gguf(std::span<const uint8_t> b) {
   return b.size() >= 4 && b[0] == 'G' && b[1] == 'G' && b[2] == 'U' && b[3] == 'F';
 }
 
-Result<ModelFile> parse_gguf(std::span<const uint8_t> bytes, const std::string& name) {
-  ByteReader r(bytes, name);
+namespace {
+
+// Metadata and tensor infos, every tensor's extent checked against the file's
+// size (r.size(): the whole file, even when r holds only its first bytes).
+// Tensor data pointers are left null.
+Result<ModelFile> parse_header(ByteReader& r) {
   ModelFile mf;
   mf.format = FileFormat::Gguf;
-  mf.path = name;
+  mf.path = r.file();
 
-  if (!looks_like_gguf(bytes.first(std::min<size_t>(4, bytes.size()))))
+  if (r.size() < 4) return r.error_at(0, "not a GGUF file (the first four bytes are not \"GGUF\")");
+  if (!looks_like_gguf(HEFT_TRY(r.bytes(4))))
     return r.error_at(0, "not a GGUF file (the first four bytes are not \"GGUF\")");
-  (void)HEFT_TRY(r.read<uint32_t>());
   uint64_t version_at = r.offset();
   auto version = HEFT_TRY(r.read<uint32_t>());
   if (version == 0x02000000u || version == 0x03000000u)
@@ -185,7 +189,7 @@ Result<ModelFile> parse_gguf(std::span<const uint8_t> bytes, const std::string& 
   uint64_t end_of_infos = r.offset();
   uint64_t data_offset = (end_of_infos + mf.alignment - 1) / mf.alignment * mf.alignment;
   mf.data_offset = data_offset;
-  uint64_t file_size = bytes.size();
+  const uint64_t file_size = r.size();
   if (!mf.tensors.empty() && data_offset > file_size)
     return r.error_at(end_of_infos, "file ends before its tensor data section");
 
@@ -206,9 +210,28 @@ Result<ModelFile> parse_gguf(std::span<const uint8_t> bytes, const std::string& 
     if (prev.bytes > 0 && cur.bytes > 0 && prev.offset + prev.bytes > cur.offset)
       return r.error_at(info_offsets[order[k]], "tensor '" + cur.name + "' overlaps tensor '" + prev.name + "'");
   }
-  for (TensorInfo& t : mf.tensors) t.data = bytes.data() + data_offset + t.offset;
   mf.index_tensors();
   return mf;
+}
+
+}  // namespace
+
+Result<ModelFile> parse_gguf(std::span<const uint8_t> bytes, const std::string& name) {
+  ByteReader r(bytes, name);
+  ModelFile mf = HEFT_TRY(parse_header(r));
+  for (TensorInfo& t : mf.tensors) t.data = bytes.data() + mf.data_offset + t.offset;
+  return mf;
+}
+
+Result<GgufHeader> parse_gguf_header(std::span<const uint8_t> prefix, uint64_t file_size, const std::string& name) {
+  ByteReader r(prefix, name, file_size);
+  auto mf = parse_header(r);
+  if (!mf && r.needed() > 0) return GgufHeader{.needed_bytes = r.needed()};
+  if (!mf) return std::unexpected(std::move(mf.error()));
+  GgufHeader h;
+  h.file = std::move(*mf);
+  h.file_size = file_size;
+  return h;
 }
 
 Result<ModelFile> read_gguf(const std::string& path) {
