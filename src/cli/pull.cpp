@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -14,6 +15,8 @@
 #include "cli/command.h"
 #include "cli/units.h"
 #include "store/pull.h"
+#include "store/license.h"
+#include "store/pull_checks.h"
 
 namespace heft::cli {
 
@@ -108,6 +111,61 @@ int pull(const PullArgs& a) {
       .cancel = &g_interrupted,
       .notice = [&](const std::string& s) { if (!a.quiet) bar.notice(s); },
   };
+  auto refusal = [&](util::Error e, const char* when) -> util::Result<void> {
+    if (a.force) {
+      bar.notice(fmt::format("heft: {} (downloading anyway: --force)", e.to_string()));
+      return {};
+    }
+    e.message.append(fmt::format("; stopped {} (--force downloads it anyway)", when));
+    return std::unexpected(std::move(e));
+  };
+  // The licence before the weights: its summary always, and for licences that ask
+  // to be accepted (gated on the Hub), --accept-license.
+  bool licence_known = false;
+  auto licence_gate = [&](const store::LicenseReport& rep) -> util::Result<void> {
+    if (!rep.requires_acceptance() || a.accept_license) return {};
+    std::string names;
+    for (const auto* t : rep.applicable)
+      if (t->requires_acceptance) names.append(names.empty() ? "" : ", ").append(fmt::format("{} ({})", t->name, t->url));
+    return util::fail(fmt::format("{} is under terms you must accept before using it: {}; read them, then pull again with "
+                                  "--accept-license",
+                                  ref->repo, names));
+  };
+  opts.before_weights = [&](const store::PullPlan& plan) -> util::Result<void> {
+    if (auto rep = store::describe_model_license(plan.snapshot_dir)) {
+      if (!a.quiet) bar.notice(store::license_summary(*rep));
+      licence_known = rep->license.terms != nullptr;
+      HEFT_TRY(licence_gate(*rep));
+    }
+    const bool checkpoint = std::any_of(plan.weights.begin(), plan.weights.end(), [](const store::RepoFile& f) {
+      return f.path.ends_with(".safetensors") || f.path.ends_with(".bin");
+    });
+    if (checkpoint)
+      if (auto ok = store::check_checkpoint_config(plan.snapshot_dir); !ok) return refusal(ok.error(), "before the weights");
+    return {};
+  };
+  opts.check_weights = [&](const store::RepoFile& f) -> store::PrefixCheck {
+    store::PrefixCheck inner;
+    // A GGUF's own licence keys count when the card named no licence heft knows.
+    auto gguf_licence = std::make_shared<util::Result<void>>();
+    if (f.path.ends_with(".gguf"))
+      inner = store::gguf_support_check(f.size, f.path, [&, gguf_licence](const formats::Metadata& md) {
+        if (licence_known) return;
+        store::LicenseInputs in{.model = ref->repo, .metadata = &md, .repo = ref->repo};
+        const auto rep = store::describe_license(in);
+        if (rep.license.terms && !a.quiet) bar.notice(store::license_summary(rep));
+        *gguf_licence = licence_gate(rep);
+      });
+    else if (f.path.ends_with(".safetensors")) inner = store::safetensors_support_check(f.size, f.path);
+    else return {};
+    return [&, inner](std::span<const uint8_t> prefix) -> util::Result<uint64_t> {
+      auto r = inner(prefix);
+      if (!*gguf_licence) return std::unexpected(gguf_licence->error());
+      if (r) return r;
+      HEFT_TRY(refusal(r.error(), fmt::format("after its first {}", human_bytes(prefix.size())).c_str()));
+      return 0;
+    };
+  };
   auto r = store::pull(*hub, *ref, opts);
   bar.stop();
   if (!r) {
@@ -137,6 +195,12 @@ Action add_pull(CLI::App& app) {
                   "file by its path, or without a selector the safetensors checkpoint with its configs and tokenizer")
       ->required();
   cmd->add_option("--token-file", a->token_file, "Read the Hub token from this file (default: HF_TOKEN, else ~/.cache/huggingface/token)");
+  cmd->add_flag("--accept-license", a->accept_license,
+                "Accept the model's licence where it asks to be accepted (Llama, Gemma and other gated licences); "
+                "the pull prints a summary of the terms first");
+  cmd->add_flag("--force", a->force,
+                "Download even what heft cannot run (an unknown architecture or tensor type); normally the pull "
+                "stops after the file's first megabytes");
   cmd->add_option("--connections", a->connections, "Parallel ranges for a large file (1-16)")->capture_default_str();
   cmd->add_flag("--quiet,-q", a->quiet, "No notices (the progress bar only shows on a terminal anyway)");
   return [a] { return pull(*a); };

@@ -32,4 +32,10 @@ const ArchSpec* find_arch(std::string_view name) {
   return nullptr;
 }
 
+std::string arch_names() {
+  std::string out;
+  for (const auto& a : kArchs) out.append(out.empty() ? "" : ", ").append(a.name);
+  return out;
+}
+
 }  // namespace heft::model

@@ -4,6 +4,7 @@
 // a spec here, its weight names (model/hf_names.cpp) and a test — not a new
 // forward pass.
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace heft::model {
@@ -38,5 +39,7 @@ struct ArchSpec {
 
 // nullptr when heft cannot run the architecture.
 const ArchSpec* find_arch(std::string_view gguf_name);
+// The GGUF names of the architectures heft runs, comma-separated (for messages).
+std::string arch_names();
 
 }  // namespace heft::model

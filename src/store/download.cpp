@@ -326,9 +326,9 @@ util::Result<void> Job::fetch_range(size_t si, uint64_t until) {
       got_this_try += n;
       if (o_.progress) o_.progress->done += n, o_.progress->fetched += n;
       cv_.notify_all();
-      return at + n < until;  // stop once the range is in
+      return n == chunk.size();  // more than the range asked for (a 200): stop there
     };
-    HttpRequest req{.url = t_.url, .bearer_token = t_.token, .range = std::pair{start, t_.size - 1}};
+    HttpRequest req{.url = t_.url, .bearer_token = t_.token, .range = std::pair{start, until - 1}};
     auto r = http_get(req, sink);
     if (bad) return std::unexpected(*bad);
     {

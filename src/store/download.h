@@ -50,7 +50,7 @@ struct DownloadOptions {
   RetryPolicy retry;
   TransferProgress* progress = nullptr;
   const std::atomic<bool>* cancel = nullptr;  // set from a signal handler: stop, keep the partial
-  uint64_t check_bytes = 4 << 20;       // how much PrefixCheck first sees
+  uint64_t check_bytes = 2 << 20;       // how much PrefixCheck first sees (it may ask for more)
   PrefixCheck check;                    // may be empty
   std::function<void(const std::string&)> notice;  // one-line notices (waiting for a lock, resuming)
 };

@@ -138,6 +138,31 @@ std::string resolve_url(const HubConfig& hub, const std::string& repo, const std
   return fmt::format("{}/{}/resolve/{}/{}", hub.endpoint, repo, url_escape(commit, false), url_escape(path, true));
 }
 
+util::Result<void> parse_tree_page(std::string_view body, const std::string& where, std::vector<RepoFile>& files) {
+  auto j = util::Json::parse(body, where);
+  if (!j || !j->is_array()) return util::fail("the Hub's file listing is not a JSON array", where);
+  for (const auto& e : j->as_array()) {
+    if (!e.is_object() || e.get_string("type") != "file") continue;
+    RepoFile f;
+    f.path = e.get_string("path");
+    if (!safe_repo_path(f.path)) return util::fail(fmt::format("the Hub lists an unsafe file name '{}'", f.path), where);
+    const auto* size = e.find("size");
+    if (!size || !size->is_integer() || size->as_int() < 0) return util::fail(fmt::format("{}: no size in the listing", f.path), where);
+    f.size = size->as_uint();
+    f.git_oid = e.get_string("oid");
+    if (!is_hex(f.git_oid, 40)) return util::fail(fmt::format("{}: no git object id in the listing", f.path), where);
+    if (const auto* lfs = e.find("lfs"); lfs && lfs->is_object()) {
+      const std::string oid = lfs->get_string("oid");
+      if (!is_hex(oid, 64)) return util::fail(fmt::format("{}: the LFS sha256 is malformed", f.path), where);
+      f.sha256 = oid;
+      if (const auto* s = lfs->find("size"); s && s->is_integer() && s->as_uint() != f.size)
+        return util::fail(fmt::format("{}: the listing gives two sizes", f.path), where);
+    }
+    files.push_back(std::move(f));
+  }
+  return {};
+}
+
 util::Result<RepoInfo> fetch_repo_info(const HubConfig& hub, const std::string& repo, const std::string& revision,
                                        const RetryPolicy& retry) {
   RepoInfo info{.repo = repo, .revision = revision};
@@ -158,30 +183,12 @@ util::Result<RepoInfo> fetch_repo_info(const HubConfig& hub, const std::string& 
     if (url_origin(url) != url_origin(hub.endpoint)) return util::fail(fmt::format("the Hub's file listing points elsewhere: {}", url), where);
     auto r = HEFT_TRY(get_json(hub, url, retry));
     if (r.status != 200) return std::unexpected(hub_error(r, "file listing", hub, repo));
-    auto j = util::Json::parse(r.body, where);
-    if (!j || !j->is_array()) return util::fail("the Hub's file listing is not a JSON array", where);
-    for (const auto& e : j->as_array()) {
-      if (!e.is_object() || e.get_string("type") != "file") continue;
-      RepoFile f;
-      f.path = e.get_string("path");
-      if (!safe_repo_path(f.path)) return util::fail(fmt::format("the Hub lists an unsafe file name '{}'", f.path), where);
-      const auto* size = e.find("size");
-      if (!size || !size->is_integer() || size->as_int() < 0) return util::fail(fmt::format("{}: no size in the listing", f.path), where);
-      f.size = size->as_uint();
-      f.git_oid = e.get_string("oid");
-      if (!is_hex(f.git_oid, 40)) return util::fail(fmt::format("{}: no git object id in the listing", f.path), where);
-      if (const auto* lfs = e.find("lfs"); lfs && lfs->is_object()) {
-        const std::string oid = lfs->get_string("oid");
-        if (!is_hex(oid, 64)) return util::fail(fmt::format("{}: the LFS sha256 is malformed", f.path), where);
-        f.sha256 = oid;
-        if (const auto* s = lfs->find("size"); s && s->is_integer() && s->as_uint() != f.size)
-          return util::fail(fmt::format("{}: the listing gives two sizes", f.path), where);
-      }
-      info.files.push_back(std::move(f));
-    }
+    HEFT_TRY(parse_tree_page(r.body, where, info.files));
     url = next_link(r);
   }
   std::sort(info.files.begin(), info.files.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+  for (size_t i = 1; i < info.files.size(); ++i)
+    if (info.files[i].path == info.files[i - 1].path) return util::fail(fmt::format("the Hub lists '{}' twice", info.files[i].path), where);
   return info;
 }
 

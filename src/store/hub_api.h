@@ -58,6 +58,10 @@ bool retryable_status(long status);
 util::Result<RepoInfo> fetch_repo_info(const HubConfig& hub, const std::string& repo, const std::string& revision,
                                        const RetryPolicy& retry = {});
 
+// One page of the tree listing (a JSON array of files and directories) appended
+// to `files`: paths validated, sizes and ids checked.
+util::Result<void> parse_tree_page(std::string_view body, const std::string& where, std::vector<RepoFile>& files);
+
 // {endpoint}/{repo}/resolve/{commit}/{path}
 std::string resolve_url(const HubConfig& hub, const std::string& repo, const std::string& commit, const std::string& path);
 

@@ -1,6 +1,9 @@
 #include "store/pull.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -140,7 +143,9 @@ util::Result<void> link_snapshot_file(const std::string& repo_dir, const std::st
   fs::create_directories(link.parent_path(), ec);
   const fs::path target = fs::relative(blob, link.parent_path(), ec);
   if (ec) return util::fail(fmt::format("cannot link: {}", ec.message()), link.string());
-  const fs::path tmp = link.string() + ".heft-link";
+  // A name of this process's own: two pulls may link the same file at once.
+  static std::atomic<uint64_t> serial{0};
+  const fs::path tmp = fmt::format("{}.heft-link.{}.{}", link.string(), ::getpid(), serial++);
   fs::remove(tmp, ec);
   fs::create_symlink(target, tmp, ec);
   if (ec) return util::fail(fmt::format("cannot link: {}", ec.message()), link.string());
