@@ -214,7 +214,7 @@ int run_bench(const BenchArgs& a) {
 Action add_bench(CLI::App& app) {
   auto* cmd = app.add_subcommand("bench", "Measure prompt processing (pp) and generation (tg) speed, like llama-bench");
   auto a = std::make_shared<BenchArgs>();
-  cmd->add_option("model,-m,--model", a->model, "Model file (GGUF, safetensors, HF folder)")->required();
+  cmd->add_option("model,-m,--model", a->model, "Model file (GGUF, safetensors, HF folder); or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG]")->required();
   cmd->add_option("-p,--n-prompt", a->prompt, "Prompt lengths, comma-separated; 0 skips")->delimiter(',')->capture_default_str();
   cmd->add_option("-n,--n-gen", a->gen, "Generation lengths, comma-separated; 0 skips")->delimiter(',')->capture_default_str();
   cmd->add_option("-t,--threads", a->threads, "Thread counts, comma-separated (default: all logical cores)")->delimiter(',');

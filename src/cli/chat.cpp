@@ -162,7 +162,7 @@ int run_chat(const ChatArgs& a) {
 Action add_chat(CLI::App& app) {
   auto a = std::make_shared<ChatArgs>();
   auto* cmd = app.add_subcommand("chat", "Chat with a model in the terminal through its chat template");
-  cmd->add_option("model", a->model, "A .gguf or Hugging Face folder with a chat template");
+  cmd->add_option("model", a->model, "A .gguf or Hugging Face folder with a chat template; or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG]");
   cmd->add_option("-m,--model", a->model, "Same as MODEL");
   cmd->add_option("--system", a->system, "A system message to start with");
   auto* file = cmd->add_option("--template", a->template_file, "Use this chat template file instead of the model's");

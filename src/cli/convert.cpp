@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include "cli/command.h"
+#include "store/hf_cache.h"
 #include "convert/gguf_export.h"
 #include "formats/open_model.h"
 
@@ -27,7 +28,9 @@ int run_export(const ConvertArgs& a) {
   opt.imatrix = a.imatrix;
   opt.overwrite = a.force;
   opt.threads = a.threads;
-  auto mf = formats::open_model(a.input);
+  auto input = store::resolve_model_argument(a.input);
+  if (!input) return report(input.error());
+  auto mf = formats::open_model(*input);
   if (!mf) return report(mf.error());
   if (auto r = convert::export_gguf(*mf, a.output, opt); !r) return report(r.error());
   return 0;
@@ -50,7 +53,7 @@ Action add_convert(CLI::App& app) {
 Action add_quantize(CLI::App& app) {
   auto a = std::make_shared<ConvertArgs>();
   auto* cmd = app.add_subcommand("quantize", "Quantize a GGUF to a file type, with llama.cpp's per-tensor choices");
-  cmd->add_option("input", a->input, "Input .gguf (or any model heft reads)")->required();
+  cmd->add_option("input", a->input, "Input .gguf (or any model heft reads); or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG]")->required();
   cmd->add_option("output", a->output, "Output .gguf")->required();
   cmd->add_option("type", a->type, fmt::format("File type: {}", fmt::join(convert::file_type_names(), ", ")))->required();
   cmd->add_option("--imatrix", a->imatrix, "Importance matrix from llama-imatrix (GGUF or legacy .dat) for importance-weighted quantization");

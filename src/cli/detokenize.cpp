@@ -11,6 +11,7 @@
 #include <iterator>
 
 #include "cli/command.h"
+#include "store/hf_cache.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"
 #include "util/json.h"
@@ -54,14 +55,16 @@ util::Result<std::vector<int32_t>> parse_ids(const std::string& s) {
 Action add_detokenize(CLI::App& app) {
   auto opt = std::make_shared<DetokenizeOptions>();
   auto* cmd = app.add_subcommand("detokenize", "Turn token ids back into text");
-  cmd->add_option("model", opt->model, "A .gguf, a Hugging Face folder, a folder with tokenizer.json, or a tokenizer.json")
+  cmd->add_option("model", opt->model, "A .gguf, a Hugging Face folder, a folder with tokenizer.json, or a tokenizer.json; or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG]")
       ->required();
   auto* ids = cmd->add_option("ids", opt->ids, "Token ids (or one JSON array); default: read from standard input");
   cmd->add_flag("--skip-special", opt->skip_special, "Leave special (control) tokens out of the text");
   cmd->add_option("--jsonl", opt->jsonl, "Decode each line (a JSON array of ids) of this file ('-': stdin); print one JSON string per line")
       ->excludes(ids);
   return [opt]() -> int {
-    auto tok = tokenizer::load_tokenizer_path(opt->model);
+    auto path = store::resolve_model_argument(opt->model);
+    if (!path) return report(path.error());
+    auto tok = tokenizer::load_tokenizer_path(*path);
     if (!tok) return report(tok.error());
     if (!opt->jsonl.empty()) {
       std::string all;

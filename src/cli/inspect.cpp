@@ -256,7 +256,7 @@ Action add_inspect(CLI::App& app) {
   auto opt = std::make_shared<InspectOptions>();
   auto* cmd = app.add_subcommand("inspect", "Show what a model file holds: format, architecture, sizes, tokenizer, "
                                             "template, licence, metadata, tensors");
-  cmd->add_option("model", opt->model, "A .gguf, .safetensors, Hugging Face folder or llama2.c .bin");
+  cmd->add_option("model", opt->model, "A .gguf, .safetensors, Hugging Face folder or llama2.c .bin; or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG]");
   cmd->add_flag("--tensors", opt->tensors, "List every tensor (name, type, shape, offset, bytes)");
   cmd->add_flag("--json", opt->json, "Print one JSON document (schema: docs/inspect-json.md)");
   cmd->add_flag("--full", opt->full, "Do not shorten long arrays (JSON) / show all metadata (text)");

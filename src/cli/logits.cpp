@@ -135,7 +135,7 @@ Action add_logits(CLI::App& app) {
   auto a = std::make_shared<LogitsArgs>();
   auto* cmd = app.add_subcommand(
       "logits", "Raw logits at every position of a token-id sequence (teacher forcing), for comparing with references");
-  cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin (default: the demo model)");
+  cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin; or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG] (default: the demo model)");
   cmd->add_option("-m,--model", a->model, "Same as MODEL");
   cmd->add_option("--ids", a->ids, "Token ids, separated by commas or spaces (no BOS is added)")->required();
   cmd->add_option("-o,--out", a->out,

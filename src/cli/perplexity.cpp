@@ -60,7 +60,7 @@ int run_perplexity(const PerplexityArgs& a) {
 Action add_perplexity(CLI::App& app) {
   auto a = std::make_shared<PerplexityArgs>();
   auto* cmd = app.add_subcommand("perplexity", "Perplexity of a text, by llama-perplexity's method (comparable numbers)");
-  cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin (default: the demo model)");
+  cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin; or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG] (default: the demo model)");
   cmd->add_option("-m,--model", a->model, "Same as MODEL");
   cmd->add_option("-f,--file", a->file, "The text file")->required();
   a->ctx.add_to(cmd);

@@ -84,7 +84,7 @@ int run(const RunArgs& a) {
 Action add_run(CLI::App& app) {
   auto a = std::make_shared<RunArgs>();
   auto* cmd = app.add_subcommand("run", "Generate text from a prompt; only the generated text goes to stdout");
-  cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin (default: the demo model)");
+  cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin; or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG] (default: the demo model)");
   cmd->add_option("-m,--model", a->model, "Same as MODEL");
   auto* prompt = cmd->add_option("-p,--prompt", a->prompt, "The prompt text");
   cmd->add_option("-f,--file", a->prompt_file, "Read the prompt from a file (its bytes exactly)")->excludes(prompt);

@@ -167,7 +167,7 @@ int serve(const ServeArgs& a) {
 Action add_serve(CLI::App& app) {
   auto a = std::make_shared<ServeArgs>();
   auto* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
-  cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin (default: the demo model)");
+  cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin; or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG] (default: the demo model)");
   cmd->add_option("-m,--model", a->model, "Same as MODEL");
   cmd->add_option("--host", a->host, "Address to listen on")->capture_default_str();
   cmd->add_option("--port", a->port, "Port to listen on; 0 picks a free one (printed)")->capture_default_str();

@@ -17,6 +17,7 @@
 #include "chat/template.h"
 #include "chat/template_source.h"
 #include "cli/command.h"
+#include "store/hf_cache.h"
 #include "util/json.h"
 #include "util/mapped_file.h"
 
@@ -65,7 +66,9 @@ int run(const TemplateOptions& opt) {
     if (const Json* t = context.find("tools"); t && !t->is_null()) has_tools_arg = true;
   }
   if (!opt.model.empty()) {
-    auto set = chat::load_templates(opt.model);
+    auto path = store::resolve_model_argument(opt.model);
+    if (!path) return report(path.error());
+    auto set = chat::load_templates(*path);
     if (!set) {
       if (opt.template_file.empty()) return report(set.error());
     } else {
@@ -153,7 +156,7 @@ Action add_template(CLI::App& app) {
       "variable fixes it (e.g. HEFT_NOW=2026-11-26).");
   cmd->add_option("model", opt->model,
                   "A .gguf, a Hugging Face folder, or a tokenizer_config.json: supplies the template and the "
-                  "special tokens (bos_token, eos_token, ...)");
+                  "special tokens (bos_token, eos_token, ...); or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG]");
   auto* file = cmd->add_option("--template", opt->template_file, "Render this .jinja file instead of the model's template");
   cmd->add_option("--template-name", opt->template_name,
                   "Pick a named template (e.g. tool_use); default: tool_use when tools are given and the model "

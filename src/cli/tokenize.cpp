@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/command.h"
+#include "store/hf_cache.h"
 #include "tokenizer/tokenizer.h"
 #include "tokenizer/unicode.h"
 #include "util/json.h"
@@ -85,7 +86,7 @@ Action add_tokenize(CLI::App& app) {
   auto opt = std::make_shared<TokenizeOptions>();
   auto* cmd = app.add_subcommand("tokenize", "Turn text into token ids the way the model's reference does "
                                              "(GGUF: llama.cpp; tokenizer.json: Hugging Face tokenizers)");
-  cmd->add_option("model", opt->model, "A .gguf, a Hugging Face folder, a folder with tokenizer.json, or a tokenizer.json")
+  cmd->add_option("model", opt->model, "A .gguf, a Hugging Face folder, a folder with tokenizer.json, or a tokenizer.json; or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG]")
       ->required();
   opt->text_opt = cmd->add_option("text", opt->text, "The text (default: standard input)");
   auto* file = cmd->add_option("-f,--file", opt->file, "Read the text from this file, byte for byte")->excludes(opt->text_opt);
@@ -99,7 +100,9 @@ Action add_tokenize(CLI::App& app) {
   cmd->add_flag("--no-add-special", opt->no_add_special, "Do not add BOS/EOS/[CLS]/[SEP] or other template tokens");
   cmd->add_flag("--parse-special", opt->parse_special, "Recognise special-token text such as <|eot_id|> as that token");
   return [opt]() -> int {
-    auto tok = tokenizer::load_tokenizer_path(opt->model);
+    auto path = store::resolve_model_argument(opt->model);
+    if (!path) return report(path.error());
+    auto tok = tokenizer::load_tokenizer_path(*path);
     if (!tok) return report(tok.error());
     tokenizer::EncodeOptions eo;
     // llama-tokenize passes add_special = (model adds BOS); tokenizers applies its post-processor.

@@ -54,3 +54,31 @@ TEST(HfCacheModel, RunInspectAndBenchOpenARepositoryInTheCache) {
   EXPECT_EQ(absent.status, 1);
   EXPECT_NE(absent.err.find("not in the Hugging Face cache"), std::string::npos) << absent.err;
 }
+
+TEST(HfCacheModel, TokenizeTemplateAndConvertOpenItToo) {
+  const fs::path cache = test::scratch_dir();
+  const std::string commit = "aaaaaaaaaabbbbbbbbbbccccccccccdddddddddd";
+  const fs::path repo = cache / "models--heft--tiny";
+  fs::create_directories(repo / "refs");
+  std::ofstream(repo / "refs" / "main") << commit;
+  fs::create_directories(repo / "blobs");
+  fs::copy_file(test::source("models/tinystories-656k-q8_0.gguf"), repo / "blobs" / "e3b0c442");
+  fs::create_directories(repo / "snapshots" / commit);
+  fs::create_symlink("../../blobs/e3b0c442", repo / "snapshots" / commit / "tiny-Q8_0.gguf");
+  const std::string file = test::source("models/tinystories-656k-q8_0.gguf");
+
+  auto tok_path = test::heft({"tokenize", file, "Once upon a time", "--ids"});
+  auto tok_repo = heft_with_cache(cache.string(), {"tokenize", "heft/tiny:Q8_0", "Once upon a time", "--ids"});
+  EXPECT_EQ(tok_repo.status, 0) << tok_repo.err;
+  EXPECT_EQ(tok_repo.out, tok_path.out);
+  auto detok = heft_with_cache(cache.string(), {"detokenize", "heft/tiny:Q8_0", "1", "80"});
+  EXPECT_EQ(detok.status, 0) << detok.err;
+  EXPECT_EQ(detok.out, test::heft({"detokenize", file, "1", "80"}).out);
+  const fs::path out = cache / "copy.gguf";
+  auto conv = heft_with_cache(cache.string(), {"convert", "heft/tiny:Q8_0", out.string()});
+  EXPECT_EQ(conv.status, 0) << conv.err;
+  EXPECT_TRUE(fs::exists(out));
+  auto tmpl = heft_with_cache(cache.string(), {"template", "heft/nothing", "--messages", "x.json"});
+  EXPECT_EQ(tmpl.status, 1);
+  EXPECT_NE(tmpl.err.find("not in the Hugging Face cache"), std::string::npos) << tmpl.err;
+}
