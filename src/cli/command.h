@@ -31,6 +31,8 @@ Action add_list(CLI::App& app);        // list.cpp
 Action add_rm(CLI::App& app);          // list.cpp
 Action add_pull(CLI::App& app);        // pull.cpp
 Action add_license(CLI::App& app);     // license.cpp
+Action add_show(CLI::App& app);        // show.cpp
+Action add_fit(CLI::App& app);         // fit.cpp
 
 // Prints "heft: FILE: at byte N: MESSAGE" on one line to stderr; returns 1.
 int report(const util::Error& e);

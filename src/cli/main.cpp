@@ -48,6 +48,8 @@ int main(int argc, char** argv) {
   add(add_rm);
   add(add_pull);
   add(add_license);
+  add(add_show);
+  add(add_fit);
 
   try {
     app.parse(argc, argv);

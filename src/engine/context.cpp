@@ -31,39 +31,65 @@ util::Result<std::unique_ptr<Context>> Context::create(const model::Model& model
   return std::unique_ptr<Context>(new Context(model, params, n_ctx, kv_rows));
 }
 
+size_t ScratchSizes::bytes() const {
+  return (x + h + q + k + v + attn + ffn_a + ffn_b + qkv + scores + rope) * sizeof(float) + act;
+}
+
+ScratchSizes Context::scratch_sizes(const model::Hparams& hp, const model::ArchSpec& spec, int64_t n_ctx,
+                                    const ContextParams& params, unsigned n_threads,
+                                    std::span<const model::Weight> matrices) {
+  const int64_t n_batch = std::min(params.n_batch, n_ctx);
+  const int64_t B = std::max(n_batch, params.max_rows > 0 ? params.max_rows : n_batch);
+  const int64_t q_dim = int64_t{hp.n_head} * hp.head_dim_k, out_dim = int64_t{hp.n_head} * hp.head_dim_v;
+  const int64_t k_dim = int64_t{hp.n_head_kv} * hp.head_dim_k, v_dim = int64_t{hp.n_head_kv} * hp.head_dim_v;
+  auto n = [](int64_t v) { return static_cast<size_t>(v); };
+  // Every buffer is sized for what the forward pass writes to it (each page
+  // touched here counts in the resident memory): h holds (n, E) rows only,
+  // ffn_b the up projection (2F wide only for a fused gate+up tensor).
+  ScratchSizes s;
+  s.rows = B;
+  s.x = s.h = n(B * hp.n_embd);
+  s.q = n(B * q_dim);
+  s.k = n(B * k_dim);
+  s.v = n(B * v_dim);
+  s.attn = n(B * out_dim);
+  const int64_t ffn_rows = std::min(B, kFfnTokens);
+  s.ffn_a = n(ffn_rows * std::max<int64_t>(hp.n_ff, hp.n_embd));
+  const int64_t up_width = spec.fused_gate_up ? 2 * int64_t{hp.n_ff} : spec.gated_ffn ? hp.n_ff : 0;
+  s.ffn_b = n(ffn_rows * up_width);
+  if (spec.fused_qkv) s.qkv = n(B * (q_dim + k_dim + v_dim));
+  s.scores = size_t{n_threads} * kernels::attention_scratch_floats(n_ctx, hp.head_dim_k, hp.head_dim_v);
+  s.rope = n(2 * B * hp.n_rot);  // global and sliding-window layer angles
+  size_t act = 0;
+  for (const model::Weight& w : matrices) act = std::max(act, matmul_scratch_bytes(w, B));
+  s.act = act + 64;
+  return s;
+}
+
 Context::Context(const model::Model& model, const ContextParams& params, int64_t n_ctx, int64_t kv_rows)
     : model_(model), params_(params),
       cache_(model.hp.n_layer, kv_rows, int64_t{model.hp.n_head_kv} * model.hp.head_dim_k,
              int64_t{model.hp.n_head_kv} * model.hp.head_dim_v, params.cache_type),
       pool_(params.n_threads), n_ctx_(n_ctx) {
-  const auto& hp = model.hp;
   params_.n_batch = std::min(params.n_batch, n_ctx);
   max_rows_ = params.max_rows > 0 ? params.max_rows : params_.n_batch;
-  const int64_t B = std::max(params_.n_batch, max_rows_);
-  const int64_t q_dim = int64_t{hp.n_head} * hp.head_dim_k, out_dim = int64_t{hp.n_head} * hp.head_dim_v;
-  // Every buffer is sized for what the forward pass writes to it (each page
-  // touched here counts in the resident memory): h holds (n, E) rows only,
-  // ffn_b the up projection (2F wide only for a fused gate+up tensor).
-  x_.resize(static_cast<size_t>(B * hp.n_embd));
-  h_.resize(static_cast<size_t>(B * hp.n_embd));
-  q_.resize(static_cast<size_t>(B * q_dim));
-  k_.resize(static_cast<size_t>(B * cache_.k_dim()));
-  v_.resize(static_cast<size_t>(B * cache_.v_dim()));
-  attn_.resize(static_cast<size_t>(B * out_dim));
-  const int64_t ffn_rows = std::min(B, kFfnTokens);
-  ffn_a_.resize(static_cast<size_t>(ffn_rows * std::max<int64_t>(hp.n_ff, hp.n_embd)));
-  const int64_t up_width = model.spec->fused_gate_up ? 2 * int64_t{hp.n_ff} : model.spec->gated_ffn ? hp.n_ff : 0;
-  ffn_b_.resize(static_cast<size_t>(ffn_rows * up_width));
-  if (model.spec->fused_qkv) qkv_.resize(static_cast<size_t>(B * (q_dim + cache_.k_dim() + cache_.v_dim())));
-  scores_.resize(static_cast<size_t>(pool_.size()) * static_cast<size_t>(scratch_stride()));
-  rope_.resize(static_cast<size_t>(2 * B * hp.n_rot));  // global and sliding-window layer angles
-  size_t act = 0;
-  auto need = [&](const model::Weight& w) { act = std::max(act, matmul_scratch_bytes(w, B)); };
-  need(model.output);
+  std::vector<model::Weight> matrices{model.output};
   for (const auto& l : model.layers)
     for (const model::Weight* w : {&l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_gate, &l.ffn_up, &l.ffn_down, &l.wqkv})
-      if (w->present()) need(*w);
-  act_.resize(act + 64);
+      if (w->present()) matrices.push_back(*w);
+  const ScratchSizes s = scratch_sizes(model.hp, *model.spec, n_ctx, params, pool_.size(), matrices);
+  x_.resize(s.x);
+  h_.resize(s.h);
+  q_.resize(s.q);
+  k_.resize(s.k);
+  v_.resize(s.v);
+  attn_.resize(s.attn);
+  ffn_a_.resize(s.ffn_a);
+  ffn_b_.resize(s.ffn_b);
+  qkv_.resize(s.qkv);
+  scores_.resize(s.scores);
+  rope_.resize(s.rope);
+  act_.resize(s.act);
 }
 
 int64_t Context::scratch_stride() const {

@@ -32,8 +32,24 @@ struct ContextParams {
   int64_t max_rows = 0;
 };
 
+// The scratch a context allocates: Context's constructor sizes its buffers
+// from it and `heft fit` predicts memory from it, so the two cannot disagree.
+struct ScratchSizes {
+  int64_t rows = 0;  // rows a pass holds: n_batch (at most n_ctx), or max_rows when larger
+  // Floats per buffer (the names of Context's members).
+  size_t x = 0, h = 0, q = 0, k = 0, v = 0, attn = 0, ffn_a = 0, ffn_b = 0, qkv = 0, scores = 0, rope = 0;
+  size_t act = 0;  // bytes: the largest matmul activation scratch, plus alignment slack
+  size_t bytes() const;
+};
+
 class Context {
  public:
+  // The scratch of a context with these parameters for a model of these
+  // hyper-parameters, whose matmul weights (output head and per-layer
+  // projections; only type and cols are read) are `matrices`.
+  static ScratchSizes scratch_sizes(const model::Hparams& hp, const model::ArchSpec& spec, int64_t n_ctx,
+                                    const ContextParams& params, unsigned n_threads,
+                                    std::span<const model::Weight> matrices);
   static util::Result<std::unique_ptr<Context>> create(const model::Model& model, const ContextParams& params);
   // The context a request for n_ctx gets (0: the model's training context, capped at 4096).
   static int64_t default_n_ctx(const model::Model& model, int64_t n_ctx);

@@ -36,6 +36,21 @@ const card = (license) => `---\nlicense: ${license}\n---\n# test model\n`;
 const st = {};
 for (const f of fs.readdirSync(path.join(args.shared, "models/TinyStories-656K"))) st[f] = shared(`TinyStories-656K/${f}`);
 
+// A GGUF of an architecture heft does not run: one F32 tensor of 24 MB behind a small header.
+function alienGguf() {
+  const parts = [];
+  const u32 = (v) => { const b = Buffer.alloc(4); b.writeUInt32LE(v); parts.push(b); };
+  const u64 = (v) => { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); parts.push(b); };
+  const str = (t) => { u64(Buffer.byteLength(t)); parts.push(Buffer.from(t)); };
+  parts.push(Buffer.from("GGUF")); u32(3); u64(1); u64(2);
+  str("general.architecture"); u32(8); str("mamba-x");
+  str("general.license"); u32(8); str("mit");
+  str("blk.0.weight"); u32(1); u64(6 << 20); u32(0); u64(0);
+  const head = Buffer.concat(parts);
+  const pad = (32 - (head.length % 32)) % 32;
+  return Buffer.concat([head, Buffer.alloc(pad), rand(24 << 20, 11)]);
+}
+
 const repos = [
   makeRepo({id: "heft-test/tiny-gguf", branches: {main: null, v1: null}, files: {
     "README.md": card("apache-2.0"), "LICENSE": "Apache License 2.0 (test)\n",
@@ -43,6 +58,11 @@ const repos = [
     "split/tiny-Q4_0-00001-of-00002.gguf": tinyQ8, "split/tiny-Q4_0-00002-of-00002.gguf": rand(100000, 7)}}),
   makeRepo({id: "heft-test/mini-gguf", files: {"README.md": card("mit"), "mini-F32.gguf": miniF32}}),
   makeRepo({id: "heft-test/tiny-st", files: {...st, "original/consolidated.pth": rand(5000, 3)}}),
+  makeRepo({id: "heft-test/alien", files: {"README.md": card("mit"), "alien-F32.gguf": alienGguf()}}),
+  makeRepo({id: "heft-test/alien-st", files: {"config.json": JSON.stringify({architectures: ["MambaForCausalLM"]}),
+                                              "model.safetensors": rand(3 << 20, 5)}}),
+  makeRepo({id: "heft-test/llama-licence", files: {"README.md": card("llama3.1"), "m-Q8_0.gguf": tinyQ8}}),
+  makeRepo({id: "heft-test/gguf-licence", files: {"m-Q8_0.gguf": tinyQ8, "alien-F32.gguf": alienGguf()}}),
   makeRepo({id: "heft-test/gated", gated: "manual", token: "hf_gated_secret", files: {"README.md": card("apache-2.0"), "m-Q8_0.gguf": tinyQ8}}),
   makeRepo({id: "heft-test/private", private: true, token: "hf_private_secret", files: {"m-Q8_0.gguf": tinyQ8}}),
 ];
@@ -80,7 +100,7 @@ const leftovers = (cache) => {
   const out = [];
   const walk = (d) => { for (const f of fs.existsSync(d) ? fs.readdirSync(d, {withFileTypes: true}) : []) {
     const p = path.join(d, f.name);
-    if (f.isDirectory()) walk(p); else if (/\.(heft-partial|incomplete|tmp|heft-link)(\.json)?$/.test(f.name)) out.push(p);
+    if (f.isDirectory()) walk(p); else if (/\.(heft-partial|incomplete|tmp)(\.json)?$|\.heft-link\./.test(f.name)) out.push(p);
   } };
   walk(cache);
   return out;
@@ -300,7 +320,74 @@ function checkResumeRequests(saved, requests, what) {
   check.check(run.status === 0, "offline run from the store");
 }
 
-// 9. Two pulls of one file at once: one download, both succeed.
+// 9. A model heft cannot run stops after the first megabytes; --force downloads it anyway.
+{
+  const r = repo("heft-test/alien");
+  const e = r.entries.find((x) => x.path === "alien-F32.gguf");
+  const cache = cacheDir("alien");
+  hub.resetStats();
+  const p = await pull(cache, `${r.id}:F32`);
+  const sent = hub.sentBySha.get(e.sha256) ?? 0;
+  check.check(p.status === 1 && p.stderr.includes("mamba-x") && p.stderr.includes("--force"),
+              `an unknown architecture stops the pull and names it (${p.stderr.trim()})`);
+  check.check(sent > 0 && sent <= 4 << 20, `it stopped after ${sent} of ${e.size} bytes`);
+  check.check(!fs.existsSync(path.join(repoDir(cache, r.id), "blobs", e.sha256)), "nothing of it is stored as a blob");
+  hub.resetStats();
+  const f = await pull(cache, `${r.id}:F32`, ["--force"]);
+  check.check(f.status === 0 && f.stderr.includes("--force"), `--force downloads it anyway (${f.stderr.trim()})`);
+  checkStored(cache, r, e.path, "forced pull");
+  check.check((hub.sentBySha.get(e.sha256) ?? 0) === e.size - sent, "the forced pull continued from the first bytes it had");
+  const stRepo = repo("heft-test/alien-st");
+  hub.resetStats();
+  const c = await pull(cacheDir("alien"), stRepo.id);
+  check.check(c.status === 1 && c.stderr.includes("MambaForCausalLM") && hub.cdn.length === 0,
+              `a checkpoint whose config names an unknown architecture stops before its weights (${c.stderr.trim()})`);
+}
+
+// 10. The licence: a summary before the weights; terms that ask to be accepted need --accept-license.
+{
+  const r = repo("heft-test/llama-licence");
+  const e = r.entries.find((x) => x.path === "m-Q8_0.gguf");
+  const cache = cacheDir("licence");
+  hub.resetStats();
+  const no = await pull(cache, `${r.id}:Q8_0`);
+  check.check(no.status === 1 && no.stderr.includes("Llama 3.1") && no.stderr.includes("--accept-license"),
+              `a Llama 3.1 model needs --accept-license and says why (${no.stderr.trim()})`);
+  check.check(!hub.sentBySha.has(e.sha256), "no weights were fetched before the licence was accepted");
+  const yes = await pull(cache, `${r.id}:Q8_0`, ["--accept-license"]);
+  check.check(yes.status === 0 && /700/.test(yes.stderr.replace(/[,_ ]/g, "")) , `--accept-license pulls it, after a summary of the terms (${yes.stderr.trim()})`);
+  checkStored(cache, r, e.path, "accepted licence");
+  // A GGUF's own general.license is read from its first bytes when there is no card.
+  const g = repo("heft-test/gguf-licence");
+  const m = await pull(cacheDir("licence2"), `${g.id}:alien-F32.gguf`, ["--force"]);
+  check.check(m.status === 0 && /MIT/i.test(m.stderr), `the GGUF's general.license is summarized when no card names one (${m.stderr.trim()})`);
+}
+
+// 11. heft show: card, licence, quantizations with predicted memory — from one header, not the files.
+{
+  const r = repo("heft-test/tiny-gguf");
+  hub.resetStats();
+  const sh = await heft(["show", r.id, "--json"], {env: {HF_HUB_CACHE: cacheDir("a")}});
+  check.check(sh.status === 0, `heft show exits 0 (${sh.stderr})`);
+  if (sh.status === 0) {
+    const o = JSON.parse(sh.stdout);
+    const q = Object.fromEntries(o.quants.map((x) => [x.quant, x]));
+    check.check(o.commit === r.commit && o.license.license.id === "apache-2.0", `show: commit and licence (${o.license?.license?.id})`);
+    check.check(JSON.stringify(Object.keys(q).sort()) === JSON.stringify(["F32", "Q4_0", "Q8_0"]), `show: the quantizations (${Object.keys(q)})`);
+    check.check(q.Q4_0?.files.length === 2 && q.Q4_0.size_bytes === tinyQ8.length + 100000, "show: a split quantization counts every part");
+    check.check(q.Q8_0?.in_store === true && q.F32?.in_store === false, "show: which quantizations are in the store");
+    check.check(Object.values(q).every((x) => x.memory_bytes > x.size_bytes), "show: predicted memory exceeds each file's size");
+    check.check(o.best_quant === "F32", `show: the best that fits is the largest (${o.best_quant})`);
+    const f32 = r.entries.find((x) => x.path === "tinystories-656k-F32.gguf");
+    check.check(!hub.sentBySha.has(f32.sha256), "show fetched no byte of the larger files");
+  }
+  hub.resetStats();
+  const off = await heft(["show", r.id], {env: {HF_HUB_CACHE: cacheDir("a"), HF_HUB_OFFLINE: "1"}});
+  check.check(off.status === 0 && hub.requests.length === 0 && off.stdout.includes("Q8_0") && off.stdout.includes("store"),
+              `offline show reads the store (${off.stderr})`);
+}
+
+// 12. Two pulls of one file at once: one download, both succeed.
 {
   const r = repo("heft-test/mini-gguf");
   const e = r.entries.find((x) => x.path === "mini-F32.gguf");
