@@ -253,6 +253,14 @@ function checkResumeRequests(saved, requests, what) {
   check.check(!fs.existsSync(path.join(dir, "blobs", e.sha256)) && !fs.existsSync(path.join(dir, "snapshots", r.commit, e.path)),
               "nothing of the changed file lands in the store");
   check.check(leftovers(cache).length === 0, `the bad partial is deleted (${leftovers(cache)})`);
+  // A small (non-LFS) file is checked against its git blob id.
+  const readme = r.entries.find((x) => x.path === "README.md");
+  hub.faults.corrupt.set(readme.oid, 5);
+  const small = await pull(cacheDir("corrupt-small"), `${r.id}:Q8_0`);
+  hub.faults.corrupt.clear();
+  check.check(small.status === 1 && small.stderr.includes("README.md") && small.stderr.includes(readme.oid),
+              `a changed byte in a small file fails against its git id (${small.stderr.trim()})`);
+  check.check(!fs.existsSync(path.join(repoDir(cacheDir("corrupt-small"), r.id), "blobs", readme.oid)), "the bad small file does not land");
   const again = await pull(cache, `${r.id}:F32`);
   check.check(again.status === 0, `the next pull succeeds (${again.stderr})`);
   checkStored(cache, r, e.path, "pull after a corrupt one");

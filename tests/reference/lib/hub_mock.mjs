@@ -83,7 +83,7 @@ export async function startHub(repos, {pageSize = 50} = {}) {
     res.writeHead(status, headers);
     if (req.method === "HEAD") return res.end();
     let body = e.bytes.subarray(start, end + 1);
-    const flip = cdn ? hub.faults.corrupt.get(e.sha256) : undefined;
+    const flip = hub.faults.corrupt.get(e.sha256 ?? e.oid);  // keyed by the LFS sha256, or a small file's git id
     if (flip !== undefined && flip >= start && flip <= end) {
       body = Buffer.from(body);
       body[flip - start] ^= 0x5a;
