@@ -21,6 +21,22 @@ bool valid_name(std::string_view s) {
                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; });
 }
 
+// A branch, tag or commit as git allows them here: '/'-separated parts of
+// letters, digits, '-', '_', '.', none empty, "." or ".." (it becomes a path under refs/).
+bool valid_revision(std::string_view s) {
+  if (s.empty() || s.size() > 255) return false;
+  size_t start = 0;
+  while (start <= s.size()) {
+    const size_t end = std::min(s.find('/', start), s.size());
+    const auto part = s.substr(start, end - start);
+    if (part.empty() || part == "." || part == ".." ||
+        !std::all_of(part.begin(), part.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.'; }))
+      return false;
+    start = end + 1;
+  }
+  return true;
+}
+
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? std::string(v) : std::string();
@@ -78,7 +94,7 @@ std::optional<RepoRef> parse_repo_ref(std::string_view text) {
   if (const size_t at = rest.find('@'); at != std::string_view::npos) {
     r.revision = std::string(rest.substr(at + 1));
     rest = rest.substr(0, at);
-    if (r.revision.empty()) return std::nullopt;
+    if (!valid_revision(r.revision)) return std::nullopt;
   }
   const size_t slash = rest.find('/');
   if (slash == std::string_view::npos || rest.find('/', slash + 1) != std::string_view::npos) return std::nullopt;
