@@ -48,7 +48,8 @@ std::string quant_list(const std::vector<RepoFile>& files) {
 util::Result<void> write_atomically(const fs::path& path, const std::string& text) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  const fs::path tmp = path.string() + ".tmp";
+  static std::atomic<uint64_t> serial{0};
+  const fs::path tmp = fmt::format("{}.tmp.{}.{}", path.string(), ::getpid(), serial++);  // two pulls may write one ref
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     out << text;

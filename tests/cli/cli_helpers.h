@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/test_paths.h"
@@ -18,6 +19,17 @@ inline CommandResult heft(const std::vector<std::string>& args, const std::strin
     cmd.append(shell_quote(a));
   }
   return run_command(cmd, stdin_text);
+}
+
+// heft with environment variables set for it alone: {{"HF_HUB_CACHE", dir}, ...}.
+inline CommandResult heft_env(const std::vector<std::pair<std::string, std::string>>& env,
+                              const std::vector<std::string>& args) {
+  // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) on "literal" + std::string.
+  std::string cmd = "env";
+  for (const auto& [k, v] : env) cmd.append(" ").append(k).append("=").append(shell_quote(v));
+  cmd.append(" ").append(shell_quote(heft_binary()));
+  for (const auto& a : args) cmd.append(" ").append(shell_quote(a));
+  return run_command(cmd);
 }
 
 inline util::Json heft_json(const std::vector<std::string>& args) {

@@ -12,11 +12,7 @@ using namespace heft;
 namespace {
 
 test::CommandResult heft_with_cache(const std::string& cache, const std::vector<std::string>& args) {
-  // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) on "literal" + std::string.
-  std::string cmd = "HF_HUB_CACHE=";
-  cmd.append(test::shell_quote(cache)).append(" ").append(test::shell_quote(test::heft_binary()));
-  for (const auto& a : args) cmd.append(" ").append(test::shell_quote(a));
-  return test::run_command(cmd);
+  return test::heft_env({{"HF_HUB_CACHE", cache}}, args);
 }
 
 }  // namespace

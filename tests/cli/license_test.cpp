@@ -44,10 +44,7 @@ bool is_model(const fs::path& p) {
 }
 
 test::CommandResult heft_with_cache(const std::string& cache, const std::vector<std::string>& args) {
-  std::string cmd = "HF_HUB_CACHE=";
-  cmd.append(test::shell_quote(cache)).append(" ").append(test::shell_quote(test::heft_binary()));
-  for (const auto& a : args) cmd.append(" ").append(test::shell_quote(a));
-  return test::run_command(cmd);
+  return test::heft_env({{"HF_HUB_CACHE", cache}}, args);
 }
 
 }  // namespace

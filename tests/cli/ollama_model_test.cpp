@@ -16,12 +16,7 @@ const std::string kGguf = "models/TinyStories-656K-gguf/tinystories-656k-q8_0.gg
 
 // heft with OLLAMA_MODELS and XDG_CACHE_HOME set for it alone.
 test::CommandResult heft_with_store(const std::string& store, const std::string& cache, const std::vector<std::string>& args) {
-  std::string cmd = "env OLLAMA_MODELS=";
-  cmd.append(test::shell_quote(store)).append(" XDG_CACHE_HOME=").append(test::shell_quote(cache));
-  cmd.append(" HF_HUB_CACHE=").append(test::shell_quote(cache + "/hub"));
-  cmd.append(" ").append(test::shell_quote(test::heft_binary()));
-  for (const auto& a : args) cmd.append(" ").append(test::shell_quote(a));
-  return test::run_command(cmd);
+  return test::heft_env({{"OLLAMA_MODELS", store}, {"XDG_CACHE_HOME", cache}, {"HF_HUB_CACHE", cache + "/hub"}}, args);
 }
 
 }  // namespace

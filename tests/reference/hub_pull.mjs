@@ -100,7 +100,7 @@ const leftovers = (cache) => {
   const out = [];
   const walk = (d) => { for (const f of fs.existsSync(d) ? fs.readdirSync(d, {withFileTypes: true}) : []) {
     const p = path.join(d, f.name);
-    if (f.isDirectory()) walk(p); else if (/\.(heft-partial|incomplete|tmp)(\.json)?$|\.heft-link\./.test(f.name)) out.push(p);
+    if (f.isDirectory()) walk(p); else if (/\.(heft-partial|incomplete|tmp)(\.json)?$|\.(heft-link|tmp)\./.test(f.name)) out.push(p);
   } };
   walk(cache);
   return out;
