@@ -7,6 +7,7 @@
 
 #include "serve/completion_request.h"
 #include "serve/embedding_request.h"
+#include "serve/ollama_api.h"
 #include "session/reasoning.h"
 #include "session/sampling.h"
 
@@ -30,6 +31,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         sink = sink + split.feed(std::string_view(*r->prompt_text).substr(i, 3)).content.size();
       sink = sink + split.finish().reasoning.size();
     }
+  }
+  // Ollama's /api/chat and /api/generate, and what they become: an OpenAI request to parse again.
+  for (bool chat : {true, false}) {
+    heft::serve::OllamaRequest o;
+    if (auto err = heft::serve::translate_ollama_request(*json, chat, o)) {
+      sink = sink + err->message.size();
+      continue;
+    }
+    auto r = heft::serve::parse_completion_request(o.openai, o.chat ? heft::serve::Endpoint::ChatCompletions
+                                                                    : heft::serve::Endpoint::Completions);
+    sink = sink + (r ? r->n : r.error().body().size());
   }
   if (auto e = heft::serve::parse_embedding_request(*json)) {
     for (const auto& in : e->inputs) sink = sink + in.index();

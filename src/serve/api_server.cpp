@@ -14,6 +14,7 @@
 #include "grammar/json_schema.h"
 #include "serve/completion_request.h"
 #include "serve/embedding_request.h"
+#include "serve/ollama_api.h"
 #include "session/constraint.h"
 #include "session/reasoning.h"
 #include "session/sampling.h"
@@ -23,15 +24,6 @@ namespace heft::serve {
 
 using util::Json;
 using Clock = std::chrono::steady_clock;
-
-struct ApiServer::Outcome {
-  int status = 0;
-  std::string endpoint;
-  int64_t prompt_tokens = -1, completion_tokens = -1;
-  double queue_ms = -1, ttft_ms = -1;
-  std::string prompt;  // only with --log-prompts
-  std::string user;    // the request's `user`: OpenAI's end-user id, for tracing abuse
-};
 
 namespace {
 
@@ -318,7 +310,8 @@ void ApiServer::handle(const HttpRequest& req, ResponseWriter& w) {
   const double total_ms = ms_between(t0, Clock::now());
   // Paths outside the API are counted together, so a scanner cannot grow the label set.
   static const std::set<std::string> kKnown = {"/health", "/metrics", "/v1/models", "/v1/completions",
-                                               "/v1/chat/completions", "/v1/embeddings", "/tokenize", "/detokenize"};
+                                               "/v1/chat/completions", "/v1/embeddings", "/tokenize", "/detokenize",
+                                               "/api/chat", "/api/generate", "/api/tags", "/api/show", "/api/version"};
   if (metrics_) metrics_->count_request(kKnown.contains(req.path) ? req.path : "other", o.status);
   Json line = Json::object();
   line.set("time", Json(now_unix()));
@@ -337,8 +330,10 @@ void ApiServer::handle(const HttpRequest& req, ResponseWriter& w) {
 }
 
 void ApiServer::route(const HttpRequest& req, ResponseWriter& w, Outcome& o) {
+  const bool ollama_api = req.path.starts_with("/api/");
   auto fail = [&](const ApiError& e, const Headers& extra = {}) {
     o.status = e.status;
+    if (ollama_api) return w.send(e.status, kJson, ollama_error_body(e.message), extra);  // Ollama's {"error": "..."}
     send_error(w, e, extra);
   };
   struct Route {
@@ -348,7 +343,10 @@ void ApiServer::route(const HttpRequest& req, ResponseWriter& w, Outcome& o) {
   static constexpr Route kRoutes[] = {{"/health", "GET"},           {"/metrics", "GET"},
                                       {"/v1/models", "GET"},        {"/v1/completions", "POST"},
                                       {"/v1/chat/completions", "POST"}, {"/tokenize", "POST"},
-                                      {"/detokenize", "POST"},      {"/v1/embeddings", "POST"}};
+                                      {"/detokenize", "POST"},      {"/v1/embeddings", "POST"},
+                                      {"/api/chat", "POST"},        {"/api/generate", "POST"},
+                                      {"/api/tags", "GET"},         {"/api/show", "POST"},
+                                      {"/api/version", "GET"}};
   const Route* route = nullptr;
   for (const Route& r : kRoutes)
     if (req.path == r.path) route = &r;
@@ -388,6 +386,7 @@ void ApiServer::route(const HttpRequest& req, ResponseWriter& w, Outcome& o) {
     return;
   }
   if (req.path == "/v1/embeddings") return embeddings(req, w, o);
+  if (ollama_api) return ollama(req, w, o);
   completions(req, w, o, req.path == "/v1/chat/completions");
 }
 

@@ -52,13 +52,23 @@ class ApiServer {
   size_t kv_bytes() const { return ctx_ ? ctx_->cache().bytes() : 0; }
 
  private:
-  struct Outcome;  // what the log line reports
+  struct Outcome {  // what the log line reports
+    int status = 0;
+    std::string endpoint;
+    int64_t prompt_tokens = -1, completion_tokens = -1;
+    double queue_ms = -1, ttft_ms = -1;
+    std::string prompt;  // only with --log-prompts
+    std::string user;    // the request's `user`: OpenAI's end-user id, for tracing abuse
+  };
   void route(const HttpRequest& req, ResponseWriter& w, Outcome& o);
   void completions(const HttpRequest& req, ResponseWriter& w, Outcome& o, bool chat);
   void embeddings(const HttpRequest& req, ResponseWriter& w, Outcome& o);
   int tokenize(const HttpRequest& req, ResponseWriter& w);    // returns the status sent
   int detokenize(const HttpRequest& req, ResponseWriter& w);
   void models(ResponseWriter& w);
+  // Ollama's API (ollama_routes.cpp): /api/chat, /api/generate through completions(), /api/tags, /api/show, /api/version.
+  void ollama(const HttpRequest& req, ResponseWriter& w, Outcome& o);
+  util::Json ollama_details() const;
   bool authorized(const HttpRequest& req) const;
   void track(const std::shared_ptr<engine::Job>& job, bool add);
   // Submits a job and tracks it into jobs; false when the queue is full.
