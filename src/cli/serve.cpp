@@ -32,6 +32,7 @@ struct ServeArgs {
   int64_t parallel = 8, batch_tokens = 512, kv_size = 0;
   std::string kv_memory, decode_order = "token";
   bool log_prompts = false;
+  bool no_webui = false;
   ContextOptions ctx;
 };
 
@@ -61,6 +62,7 @@ int serve(const ServeArgs& a) {
   serve::ApiOptions api;
   api.alias = a.alias;
   api.log_prompts = a.log_prompts;
+  api.webui = !a.no_webui;
   api.max_waiting = a.max_queue;
   api.parallel = a.parallel;
   api.batch_tokens = a.batch_tokens;
@@ -181,6 +183,7 @@ Action add_serve(CLI::App& app) {
                   "Seconds running requests may take to finish after SIGTERM before they are cancelled")
       ->capture_default_str();
   cmd->add_flag("--log-prompts", a->log_prompts, "Include the prompt text in the request log lines");
+  cmd->add_flag("--no-webui", a->no_webui, "Do not serve the chat page at / (it is on by default)");
   cmd->add_option("--parallel", a->parallel, "Sequences generated at once (continuous batching); more wait in the queue")
       ->capture_default_str();
   cmd->add_option("--batch-tokens", a->batch_tokens,

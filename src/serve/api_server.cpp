@@ -15,6 +15,7 @@
 #include "serve/completion_request.h"
 #include "serve/embedding_request.h"
 #include "serve/ollama_api.h"
+#include "serve/webui.h"
 #include "session/constraint.h"
 #include "session/reasoning.h"
 #include "session/sampling.h"
@@ -311,7 +312,7 @@ void ApiServer::handle(const HttpRequest& req, ResponseWriter& w) {
   // Paths outside the API are counted together, so a scanner cannot grow the label set.
   static const std::set<std::string> kKnown = {"/health", "/metrics", "/v1/models", "/v1/completions",
                                                "/v1/chat/completions", "/v1/embeddings", "/tokenize", "/detokenize",
-                                               "/api/chat", "/api/generate", "/api/tags", "/api/show", "/api/version"};
+                                               "/api/chat", "/api/generate", "/api/tags", "/api/show", "/api/version", "/"};
   if (metrics_) metrics_->count_request(kKnown.contains(req.path) ? req.path : "other", o.status);
   Json line = Json::object();
   line.set("time", Json(now_unix()));
@@ -346,7 +347,7 @@ void ApiServer::route(const HttpRequest& req, ResponseWriter& w, Outcome& o) {
                                       {"/detokenize", "POST"},      {"/v1/embeddings", "POST"},
                                       {"/api/chat", "POST"},        {"/api/generate", "POST"},
                                       {"/api/tags", "GET"},         {"/api/show", "POST"},
-                                      {"/api/version", "GET"}};
+                                      {"/api/version", "GET"},      {"/", "GET"}};
   const Route* route = nullptr;
   for (const Route& r : kRoutes)
     if (req.path == r.path) route = &r;
@@ -354,6 +355,17 @@ void ApiServer::route(const HttpRequest& req, ResponseWriter& w, Outcome& o) {
   if (req.method != route->method)
     return fail({405, req.path + " takes " + route->method + ", not " + req.method, "", "invalid_request_error"},
                 {{"Allow", route->method}});
+  if (req.path == "/") {
+    // The page is static; the API calls it makes carry the key. Model output becomes text
+    // nodes only, and the policy forbids anything but this page's own script and the API.
+    if (!opts_.webui) return fail({404, "the chat page is off (--no-webui)", "", "invalid_request_error", "not_found"});
+    o.status = 200;
+    return w.send(200, "text/html; charset=utf-8", std::string(webui_page()),
+                  {{"Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "
+                                               "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"},
+                   {"X-Content-Type-Options", "nosniff"},
+                   {"Cache-Control", "no-cache"}});
+  }
   if (req.path == "/health") {
     const bool ready = ready_.load();
     o.status = ready ? 200 : 503;

@@ -31,6 +31,7 @@ struct ApiOptions {
   int64_t parallel = 8;       // sequences generated at once (engine::SchedulerParams)
   int64_t batch_tokens = 512; // rows per forward pass
   bool batch_order_only = false;  // engine::SchedulerParams::batch_order_only
+  bool webui = true;           // the chat page at / (--no-webui: 404)
   int64_t kv_tokens = 0;      // KV cache pool in tokens; 0: from kv_memory, else a context per parallel sequence
   uint64_t kv_memory = 0;     // KV cache pool in bytes (when kv_tokens is 0)
 };
