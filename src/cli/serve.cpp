@@ -171,8 +171,12 @@ Action add_serve(CLI::App& app) {
   auto* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
   cmd->add_option("model", a->model, "A .gguf, Hugging Face folder or llama2.c .bin; or ORG/NAME[:QUANT] in the Hugging Face cache, or ollama:NAME[:TAG] (default: the demo model)");
   cmd->add_option("-m,--model", a->model, "Same as MODEL");
-  cmd->add_option("--host", a->host, "Address to listen on")->capture_default_str();
-  cmd->add_option("--port", a->port, "Port to listen on; 0 picks a free one (printed)")->capture_default_str();
+  cmd->add_option("--host", a->host, "Address to listen on (the container image sets HEFT_HOST=0.0.0.0)")
+      ->envname("HEFT_HOST")
+      ->capture_default_str();
+  cmd->add_option("--port", a->port, "Port to listen on; 0 picks a free one (printed)")
+      ->envname("HEFT_PORT")
+      ->capture_default_str();
   auto* key = cmd->add_option("--api-key", a->api_key, "Require 'Authorization: Bearer KEY' on every endpoint but /health");
   cmd->add_option("--api-key-file", a->api_key_file, "Read the API key from this file")->excludes(key);
   cmd->add_option("--alias", a->alias, "The model's name in the API (default: the file name without extension)");
