@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <regex>
 
 #include "cli/command.h"
 #include "cli/units.h"
@@ -56,12 +55,10 @@ util::Result<std::vector<store::FitModel>> candidates(const std::string& arg, co
   }
   if (!ref->selector.empty()) return std::unexpected(path.error());
   const fs::path snap = fs::path(cache) / store::repo_folder(ref->repo) / "snapshots" / *commit;
-  static const std::regex later_part(R"(-(\d{5})-of-\d{5}\.gguf$)", std::regex::icase);
-  std::smatch m;
   for (const std::string& f : store::snapshot_files(snap.string())) {
     std::string lower = f;
     for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    if (!lower.ends_with(".gguf") || (std::regex_search(f, m, later_part) && m[1] != "00001")) continue;
+    if (!lower.ends_with(".gguf") || store::split_part(f) > 1) continue;  // a split file by its first part
     auto model = store::fit_model((snap / f).string());
     if (!model) return std::unexpected(model.error());
     model->name = f;

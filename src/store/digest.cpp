@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <vector>
 
@@ -102,9 +103,9 @@ std::string git_blob_sha1(std::string_view content) {
 }
 
 util::Result<std::string> git_blob_sha1_file(const std::string& path) {
-  std::ifstream probe(path, std::ios::binary | std::ios::ate);
-  if (!probe) return util::fail(fmt::format("cannot open: {}", std::strerror(errno)), path);
-  const auto size = static_cast<uint64_t>(probe.tellg());
+  std::error_code ec;
+  const uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) return util::fail(fmt::format("cannot open: {}", ec.message()), path);
   Sha1 h;
   const std::string header = fmt::format("blob {}", size);
   h.update(std::string_view(header.c_str(), header.size() + 1));

@@ -32,11 +32,15 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+// Headers of every response (a redirect's too): a status line starts a new set,
+// and its status is what on_body needs before curl reports it at the end.
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   std::string_view line(data, size * n);
   if (line.starts_with("HTTP/")) {
-    t->resp->headers.clear();  // a new response (after a redirect or 100-continue)
+    t->resp->headers.clear();
+    const auto sp = line.find(' ');
+    if (sp != std::string_view::npos) t->resp->status = std::strtol(std::string(line.substr(sp + 1, 3)).c_str(), nullptr, 10);
     return size * n;
   }
   const auto colon = line.find(':');
@@ -52,7 +56,7 @@ size_t on_header(char* data, size_t size, size_t n, void* user) {
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t bytes = size * n;
-  const long status = t->resp->status;  // set by on_header_status from the final response's status line
+  const long status = t->resp->status;  // set by on_header from the final response's status line
   if (*t->sink && status >= 200 && status < 300) {
     if (!(*t->sink)(*t->resp, std::string_view(data, bytes))) {
       t->aborted_by_sink = true;
@@ -63,18 +67,6 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   if (!*t->sink || t->resp->body.size() < kErrorBodyLimit)
     t->resp->body.append(data, std::min(bytes, *t->sink ? kErrorBodyLimit - t->resp->body.size() : bytes));
   return bytes;
-}
-
-// curl reports the status only after the transfer; the body callback needs it
-// as soon as the headers of the final response are in.
-size_t on_header_status(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  std::string_view line(data, size * n);
-  if (line.starts_with("HTTP/")) {
-    const auto sp = line.find(' ');
-    if (sp != std::string_view::npos) t->resp->status = std::strtol(std::string(line.substr(sp + 1, 3)).c_str(), nullptr, 10);
-  }
-  return on_header(data, size, n, user);
 }
 
 }  // namespace
@@ -112,7 +104,7 @@ util::Result<HttpResponse> http_get(const HttpRequest& req, const BodySink& sink
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
   curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, req.stall_timeout_s);
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // threads: no SIGALRM for DNS timeouts
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header_status);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &t);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);

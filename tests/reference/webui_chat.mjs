@@ -32,8 +32,9 @@ try {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(s.url + "/");
-  await page.waitForFunction(() => document.getElementById("model").textContent.includes("phi3"));
-  check.check(true, "the page loads and names the model");
+  await page.waitForFunction(() => document.getElementById("model").textContent !== "…");
+  const named = await page.textContent("#model");
+  check.check(named.includes("phi3") && named.includes("512"), `the page loads and names the model and its context (${named})`);
 
   // A conversation at temperature 0: the reply is `heft run`'s on the rendered prompt.
   await page.fill("#system", "You are terse.");
